@@ -1,0 +1,41 @@
+# The two README commands: `make demo` (build and run the server) and `make test` (everything).
+.PHONY: all build asan demo test test-unit test-lua test-e2e test-asan bench clean
+
+JOBS ?= 2
+
+all: build
+
+build:
+	cmake --preset default >/dev/null
+	cmake --build build -j$(JOBS)
+
+asan:
+	cmake --preset asan >/dev/null
+	cmake --build build-asan -j$(JOBS)
+
+# Runs the server on stdio with the bundled tools, in dev mode (edit tools/*.lua and watch it
+# reload). Type JSON-RPC lines, or point an MCP client at `build/ack-mcp-server`.
+demo: build
+	@scripts/demo
+
+test: build test-unit test-lua test-e2e
+
+test-unit: build
+	ctest --preset default
+
+test-lua:
+	tests/lua/run
+
+test-e2e: build
+	tests/e2e/run
+
+# The whole suite against the ASan+UBSan build.
+test-asan: asan
+	ctest --preset asan
+	ACK_MCP_BIN=$(CURDIR)/build-asan/ack-mcp-server tests/e2e/run
+
+bench: build
+	bench/run
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,119 @@
+/* lua_host.h: the Lua state that runs tools. One state for the process; one coroutine per
+ * tool call, resumed from the event loop (OpenResty's cosocket model). The host owns the
+ * sandbox (allow-listed globals, no bytecode, no os/io/debug), a heap cap and a per-call
+ * memory cap (allocator), a per-call instruction budget with time slicing (count hook), and
+ * the one function that turns a coroutine's outcome into an MCP CallToolResult.
+ *
+ * Ownership: lua_host_t is owned by the server; host_call_t by the host, from
+ * lua_host_call_start until its done callback has returned. */
+#ifndef ACK_LUA_HOST_H
+#define ACK_LUA_HOST_H
+
+#include "log.h"
+
+#include <jansson.h>
+#include <lua.h>
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct lua_host lua_host_t;
+typedef struct host_call host_call_t;
+
+typedef struct host_limits {
+  size_t heap_bytes;          /* whole Lua heap */
+  size_t call_bytes;          /* net allocation of one call */
+  long long call_instructions;
+} host_limits_t;
+
+/* How a call ended, for the done callback. */
+typedef enum {
+  CALL_RESULT,          /* result is a CallToolResult (possibly isError) */
+  CALL_INPUT_REQUIRED,  /* result is a 2026-07-28 input_required result */
+  CALL_CANCELLED,       /* cancelled by the client or shutdown: send nothing */
+} call_outcome_t;
+
+/* What the MCP layer gives a call: callbacks toward its client. ud is the caller's. */
+typedef struct host_call_ops {
+  /* ctx.progress: only called when the request carried a progressToken. */
+  void (*progress)(void *ud, double progress, double total, const char *message);
+  /* ctx.log: data is borrowed. Filtering by the client's level is the callee's job. */
+  void (*log)(void *ud, log_level_t level, json_t *data);
+  /* ctx.elicit in the legacy era: send elicitation/create (params stolen) and later call
+   * lua_host_call_answer. Returns 0, or ACK_ESTATE when the client cannot answer. */
+  int (*elicit)(void *ud, host_call_t *call, json_t *params);
+  /* The end. result is stolen (NULL for CALL_CANCELLED). Called exactly once. */
+  void (*done)(void *ud, call_outcome_t outcome, json_t *result);
+} host_call_ops_t;
+
+typedef struct host_call_opts {
+  const char *tool;              /* copied */
+  int def_ref;                   /* registry ref of the tool definition table */
+  int validate_ref;              /* registry ref of schema.validate of its generation */
+  const json_t *args;            /* borrowed; NULL means {} */
+  const json_t *input_responses; /* borrowed; 2026-07-28 retry answers, or NULL */
+  bool modern;                   /* 2026-07-28 request: ctx.elicit answers via MRTR */
+  bool allow_write;
+  double timeout;                /* seconds of wall clock */
+  const host_call_ops_t *ops;
+  void *ud;
+} host_call_opts_t;
+
+/* Creates the state, its sandbox base and host modules. Returns NULL with err set. */
+lua_host_t *lua_host_new(uv_loop_t *loop, const host_limits_t *limits, char *err, size_t errlen);
+/* Cancels every call (done callbacks fire with CALL_CANCELLED), then closes the state once
+ * the loop has closed the calls' handles. */
+void lua_host_free(lua_host_t *host);
+/* The raw state, for the registry (loading files) and bindings. */
+lua_State *lua_host_state(lua_host_t *host);
+uv_loop_t *lua_host_loop(lua_host_t *host);
+
+/* [-1, +0]: pops a function and gives it a fresh sandbox environment as _ENV whose free
+ * names resolve to the base (safe globals + host modules) and `require` resolves through
+ * the module table at registry ref modules_ref. Writes to undeclared globals raise. */
+void lua_host_sandbox_function(lua_host_t *host, int modules_ref, const char *lua_dir);
+/* Loads file (text only) into a sandboxed function and calls it under the load budget
+ * (0.5 s of instructions), leaving its single result on the stack. Returns 0, or
+ * ACK_ELUA with the error message on the stack. [-0, +1] */
+int lua_host_run_file(lua_host_t *host, const char *path, int modules_ref, const char *lua_dir);
+/* Like lua_host_run_file for a function already on the stack (replaced by its result). */
+int lua_host_run_loaded(lua_host_t *host, int modules_ref, const char *lua_dir);
+
+/* Creates a tool call (nothing runs yet), so the caller can record it before any callback. */
+host_call_t *lua_host_call_new(lua_host_t *host, const host_call_opts_t *opts);
+/* Runs a new call until it first waits: validates the arguments against the tool's input
+ * schema, then runs its handler. The done callback may fire before this returns; after it
+ * has fired the call is gone. */
+void lua_host_call_run(host_call_t *call);
+/* Stops a call: aborts its pending I/O, closes its coroutine and calls done with
+ * CALL_CANCELLED (or an isError result naming reason when report is true: a timeout). */
+void lua_host_call_cancel(host_call_t *call, const char *reason, bool report);
+/* Resumes a call waiting in ctx.elicit with the client's answer (borrowed) or error text. */
+void lua_host_call_answer(host_call_t *call, const json_t *result, const char *error);
+/* Number of calls running. */
+int lua_host_active_calls(const lua_host_t *host);
+/* Bytes in the Lua heap. */
+size_t lua_host_memory(const lua_host_t *host);
+
+/* ---- for bindings (lua_bind_*.c) ---------------------------------------------------- */
+
+/* A pending operation of a suspended call, embedded in the binding's own struct. */
+typedef struct host_op host_op_t;
+struct host_op {
+  host_call_t *call;
+  void (*cancel)(host_op_t *op); /* abort the I/O; must not resume the call */
+};
+
+/* The call running on coroutine L, or raises "<what>: only inside a tool call" (for
+ * functions that yield: also raises when L is not the call's own coroutine). */
+host_call_t *lua_host_current_call(lua_State *L, const char *what);
+/* Suspends the call on op: returns lua_yield(L, 0) for the binding to return. */
+int lua_host_wait(lua_State *L, host_call_t *call, host_op_t *op);
+/* Resumes a call whose op completed, with the nret values the caller pushed onto
+ * lua_host_call_thread(call) as the results of the yielding function. Loop callbacks only. */
+void lua_host_wake(host_call_t *call, int nret);
+/* The call's coroutine, to push wake values onto. */
+lua_State *lua_host_call_thread(host_call_t *call);
+uv_loop_t *lua_host_loop_of(host_call_t *call);
+bool lua_host_call_cancelled(const host_call_t *call);
+
+#endif

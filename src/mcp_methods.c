@@ -1,0 +1,217 @@
+/* mcp_methods.c: the MCP method table and its handlers, and the bridge from a tool call's
+ * callbacks (progress, log, elicitation, end) back to its request. */
+#include "mcp_internal.h"
+
+#include "ack.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *mcp__negotiate(const char *requested);
+
+static const char instructions[] =
+  "Tools for Alibaba Cloud ACK and Kubernetes clusters. Read-only unless the server runs with "
+  "--allow-write. Tool results carry structuredContent; lists page with cursors.";
+
+json_t *mcp_capabilities(const mcp_t *m) {
+  ACK_UNUSED(m);
+  return json_pack("{s:{s:b},s:{}}", "tools", "listChanged", 1, "logging");
+}
+
+static json_t *m_initialize(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  mcp_session_t *s = r->s;
+  if (s->initialized) {
+    *code = JSONRPC_INVALID_REQUEST;
+    snprintf(msg, n, "Invalid Request: the session is already initialized (protocol %s)", s->version);
+    return NULL;
+  }
+  const char *requested = json_string_value(json_object_get(params, "protocolVersion"));
+  if (!requested) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: protocolVersion must be a string");
+    return NULL;
+  }
+  const char *v = mcp__negotiate(requested);
+  snprintf(s->version, sizeof s->version, "%s", v);
+  s->client_caps = json_incref(json_object_get(params, "capabilities"));
+  s->initialized = true;
+  json_t *client = json_object_get(params, "clientInfo");
+  log_info("session initialized: client %s %s, protocol %s (asked %s)",
+           json_string_value(json_object_get(client, "name")) ? json_string_value(json_object_get(client, "name")) : "?",
+           json_string_value(json_object_get(client, "version")) ? json_string_value(json_object_get(client, "version")) : "?",
+           v, requested);
+  return json_pack("{s:s,s:o,s:o,s:s}", "protocolVersion", v, "capabilities", mcp_capabilities(s->m), "serverInfo",
+                   mcp_server_info(), "instructions", instructions);
+}
+
+static json_t *m_ping(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  ACK_UNUSED(r); ACK_UNUSED(params); ACK_UNUSED(code); ACK_UNUSED(msg); ACK_UNUSED(n);
+  return json_object();
+}
+
+static json_t *m_discover(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  ACK_UNUSED(params); ACK_UNUSED(code); ACK_UNUSED(msg); ACK_UNUSED(n);
+  return json_pack("{s:[s,s,s,s,s],s:o,s:s}", "supportedVersions", MCP_MODERN_VERSION, "2025-11-25", "2025-06-18",
+                   "2025-03-26", "2024-11-05", "capabilities", mcp_capabilities(r->s->m), "instructions", instructions);
+}
+
+static json_t *m_set_level(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  log_level_t level;
+  const char *name = json_string_value(json_object_get(params, "level"));
+  if (!name || log_level_parse(name, &level) != 0) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: level must be one of debug, info, notice, warning, error, critical, alert, emergency");
+    return NULL;
+  }
+  r->s->log_level = level;
+  return json_object();
+}
+
+/* Cursors are opaque to clients: "t1:<offset>". */
+static json_t *m_tools_list(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  mcp_t *m = r->s->m;
+  size_t offset = 0;
+  json_t *jc = json_object_get(params, "cursor");
+  if (jc) {
+    const char *c = json_string_value(jc);
+    char *end = NULL;
+    if (c && strncmp(c, "t1:", 3) == 0) offset = strtoul(c + 3, &end, 10);
+    if (!c || !end || *end || end == c + 3) {
+      *code = JSONRPC_INVALID_PARAMS;
+      snprintf(msg, n, "Invalid params: unknown cursor (use the nextCursor of a previous tools/list)");
+      return NULL;
+    }
+  }
+  bool more;
+  json_t *tools = registry_list(m->reg, offset, (size_t)m->cfg->page_size, &more);
+  json_t *res = json_pack("{s:o}", "tools", tools);
+  if (more) {
+    char cur[32];
+    snprintf(cur, sizeof cur, "t1:%zu", offset + json_array_size(tools));
+    json_object_set_new(res, "nextCursor", json_string(cur));
+  }
+  return res;
+}
+
+/* 2026-07-28: a lasting request that delivers change notifications until cancelled. */
+static json_t *m_listen(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  ACK_UNUSED(code); ACK_UNUSED(msg); ACK_UNUSED(n);
+  json_t *filter = json_object_get(params, "notifications");
+  r->listening = true;
+  r->list_tools = json_is_true(json_object_get(filter, "toolsListChanged"));
+  json_t *ack = json_pack("{s:{s:b},s:{s:O}}", "notifications", "toolsListChanged", r->list_tools, "_meta",
+                          META_SUBSCRIPTION, r->id);
+  mcp_notify(r, "notifications/subscriptions/acknowledged", ack);
+  *code = 0;
+  return NULL;
+}
+
+/* ---- tool calls --------------------------------------------------------------------- */
+
+static void call_progress(void *ud, double progress, double total, const char *message) {
+  mcp_req_t *r = ud;
+  if (!r->progress_token) return;
+  json_t *p = json_pack("{s:O,s:f}", "progressToken", r->progress_token, "progress", progress);
+  if (!isnan(total)) json_object_set_new(p, "total", json_real(total));
+  if (message) json_object_set_new(p, "message", json_string(message));
+  mcp_notify(r, "notifications/progress", p);
+}
+
+static void call_log(void *ud, log_level_t level, json_t *data) {
+  mcp_req_t *r = ud;
+  bool wanted = r->modern ? r->has_log_level && level >= r->log_level : r->s->initialized && level >= r->s->log_level;
+  if (!wanted) return;
+  mcp_notify(r, "notifications/message",
+             json_pack("{s:s,s:s,s:O}", "level", log_level_name(level), "logger", r->method, "data", data));
+}
+
+static int call_elicit(void *ud, host_call_t *call, json_t *params) {
+  ACK_UNUSED(call);
+  mcp_req_t *r = ud;
+  mcp_session_t *s = r->s;
+  if (!json_object_get(s->client_caps, "elicitation")) {
+    json_decref(params);
+    return ACK_ESTATE;
+  }
+  if (strcmp(s->version, "2025-11-25") < 0) json_object_del(params, "mode"); /* form mode got its name in 2025-11-25 */
+  mcp_outreq_t *o = ack_xcalloc(1, sizeof *o);
+  o->id = s->next_out_id++;
+  o->req = r;
+  o->next = s->outreqs;
+  s->outreqs = o;
+  mcp_send(s, json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", o->id, "method", "elicitation/create", "params", params));
+  return 0;
+}
+
+static void call_done(void *ud, call_outcome_t outcome, json_t *result) {
+  mcp_req_t *r = ud;
+  r->s->m->active_calls--;
+  r->call = NULL;
+  if (outcome == CALL_CANCELLED) {
+    if (r->client_cancelled) mcp_reply_none(r); /* the client asked: it expects no answer */
+    else mcp_reply_error(r, JSONRPC_INTERNAL_ERROR, "Server is shutting down: the tool call was cancelled", NULL);
+    return;
+  }
+  mcp_reply_result(r, result);
+}
+
+static const host_call_ops_t call_ops = { call_progress, call_log, call_elicit, call_done };
+
+static json_t *m_tools_call(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  mcp_t *m = r->s->m;
+  const char *name = json_string_value(json_object_get(params, "name"));
+  json_t *args = json_object_get(params, "arguments");
+  if (!name) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: name must be a string");
+    return NULL;
+  }
+  if (args && !json_is_object(args) && !json_is_null(args)) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: arguments must be an object");
+    return NULL;
+  }
+  const char *why;
+  const reg_tool_t *t = registry_lookup(m->reg, name, &why);
+  if (!t) {
+    *code = JSONRPC_INVALID_PARAMS;
+    if (why) snprintf(msg, n, "Tool %s is not available: it %s", name, why);
+    else snprintf(msg, n, "Unknown tool: %s", name);
+    return NULL;
+  }
+  host_call_opts_t o = {
+    .tool = t->name,
+    .def_ref = t->def_ref,
+    .validate_ref = t->validate_ref,
+    .args = json_is_object(args) ? args : NULL,
+    .input_responses = r->modern ? json_object_get(params, "inputResponses") : NULL,
+    .modern = r->modern,
+    .allow_write = m->cfg->allow_write,
+    .timeout = t->timeout > 0 ? t->timeout : m->cfg->tool_timeout,
+    .ops = &call_ops,
+    .ud = r,
+  };
+  m->active_calls++;
+  *code = 0;
+  r->call = lua_host_call_new(m->host, &o);
+  lua_host_call_run(r->call); /* may answer, and free r, before it returns */
+  return NULL;
+}
+
+static const mcp_method_t methods[] = {
+  { "initialize", m_initialize, M_LEGACY | M_BEFORE_INIT },
+  { "ping", m_ping, M_LEGACY | M_BEFORE_INIT },
+  { "server/discover", m_discover, M_LEGACY | M_MODERN | M_BEFORE_INIT | M_CACHEABLE },
+  { "logging/setLevel", m_set_level, M_LEGACY },
+  { "tools/list", m_tools_list, M_LEGACY | M_MODERN | M_CACHEABLE },
+  { "tools/call", m_tools_call, M_LEGACY | M_MODERN },
+  { "subscriptions/listen", m_listen, M_MODERN },
+};
+
+const mcp_method_t *mcp_method_find(const char *name) {
+  for (size_t i = 0; i < ACK_ARRAY_LEN(methods); i++)
+    if (strcmp(methods[i].name, name) == 0) return &methods[i];
+  return NULL;
+}
