@@ -52,6 +52,7 @@ struct lua_host {
   lua_State *L;
   uv_loop_t *loop;
   host_limits_t limits;
+  const gate_t *gate;
   size_t heap;                 /* bytes in use */
   host_call_t *current;        /* call being resumed, for the allocator */
   long long load_instructions;
@@ -760,6 +761,8 @@ bool lua_host_call_cancelled(const host_call_t *c) { return c->finished; }
 int lua_host_active_calls(const lua_host_t *h) { return h->ncalls; }
 size_t lua_host_memory(const lua_host_t *h) { return h->heap; }
 lua_State *lua_host_state(lua_host_t *h) { return h->L; }
+void lua_host_set_gate(lua_host_t *h, const gate_t *gate) { h->gate = gate; }
+const gate_t *lua_host_gate(const lua_host_t *h) { return h->gate; }
 uv_loop_t *lua_host_loop(lua_host_t *h) { return h->loop; }
 
 /* ---- life --------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #ifndef ACK_LUA_HOST_H
 #define ACK_LUA_HOST_H
 
+#include "gate.h"
 #include "log.h"
 
 #include <jansson.h>
@@ -63,6 +64,9 @@ lua_host_t *lua_host_new(uv_loop_t *loop, const host_limits_t *limits, char *err
 /* Cancels every call (done callbacks fire with CALL_CANCELLED), then closes the state once
  * the loop has closed the calls' handles. */
 void lua_host_free(lua_host_t *host);
+/* The write gate the bindings ask before a mutating request (borrowed; set by the server). */
+void lua_host_set_gate(lua_host_t *host, const gate_t *gate);
+const gate_t *lua_host_gate(const lua_host_t *host);
 /* The raw state, for the registry (loading files) and bindings. */
 lua_State *lua_host_state(lua_host_t *host);
 uv_loop_t *lua_host_loop(lua_host_t *host);

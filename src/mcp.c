@@ -48,6 +48,7 @@ static void req_free(mcp_req_t *r) {
   json_decref(r->id);
   json_decref(r->progress_token);
   free(r->method);
+  free(r->tool);
   free(r);
   session_maybe_free(s);
 }

@@ -20,6 +20,7 @@ typedef struct mcp_req {
   mcp_session_t *s;
   json_t *id;               /* owned */
   char *method;
+  char *tool;               /* tools/call: the tool, as logger of its messages */
   bool modern;
   bool has_log_level;       /* 2026-07-28: notifications/message only when asked */
   log_level_t log_level;

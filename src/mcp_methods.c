@@ -124,7 +124,7 @@ static void call_log(void *ud, log_level_t level, json_t *data) {
   bool wanted = r->modern ? r->has_log_level && level >= r->log_level : r->s->initialized && level >= r->s->log_level;
   if (!wanted) return;
   mcp_notify(r, "notifications/message",
-             json_pack("{s:s,s:s,s:O}", "level", log_level_name(level), "logger", r->method, "data", data));
+             json_pack("{s:s,s:s,s:O}", "level", log_level_name(level), "logger", r->tool ? r->tool : r->method, "data", data));
 }
 
 static int call_elicit(void *ud, host_call_t *call, json_t *params) {
@@ -193,6 +193,7 @@ static json_t *m_tools_call(mcp_req_t *r, json_t *params, int *code, char *msg, 
     .ops = &call_ops,
     .ud = r,
   };
+  r->tool = ack_strdup(t->name);
   m->active_calls++;
   *code = 0;
   r->call = lua_host_call_new(m->host, &o);

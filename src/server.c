@@ -30,6 +30,7 @@ typedef struct server {
   lua_host_t *host;
   registry_t *reg;
   mcp_t *mcp;
+  gate_t gate;
   stdio_transport_t *stdio;
   uv_signal_t sigint, sigterm, sighup;
   uv_timer_t grace, poll;
@@ -170,6 +171,8 @@ int server_run(config_t *cfg) {
     free(s);
     return 1;
   }
+  s->gate.allow_write = cfg->allow_write;
+  lua_host_set_gate(s->host, &s->gate);
   s->lua_dir = cfg->lua_dir ? ack_strdup(cfg->lua_dir) : find_data_dir("lua");
   char **dirs = cfg->tools_dirs;
   if (!dirs) {

@@ -1,0 +1,22 @@
+/* gate.h: the one write gate. Every bridge (HTTP, Kubernetes, cloud) asks it before a
+ * request that could change cluster or cloud state, so a tool script cannot get around
+ * read-only mode however it builds its request. Tools that declare themselves writes are
+ * also hidden by the registry; this is the check below that. */
+#ifndef ACK_GATE_H
+#define ACK_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct gate {
+  bool allow_write;
+} gate_t;
+
+/* Whether an HTTP method can change state (anything but GET, HEAD, OPTIONS). NULL counts
+ * as mutating: unknown means no. */
+bool gate_http_mutates(const char *method);
+/* Returns 0 when the operation may run, or ACK_EPERM with a message naming what (e.g.
+ * "DELETE /api/v1/namespaces/x/pods/y") and how to allow it. */
+int gate_check(const gate_t *g, bool mutates, const char *what, char *err, size_t errlen);
+
+#endif
