@@ -10,6 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A client that stops reading stdout must not grow our memory without bound: past the high
+ * mark we stop reading its requests until it has taken most of our answers. */
+#define OUT_HIGH_WATER (16u << 20)
+#define OUT_LOW_WATER (4u << 20)
+
 struct stdio_transport {
   uv_loop_t *loop;
   mcp_session_t *session;
@@ -18,6 +23,7 @@ struct stdio_transport {
   /* stdin */
   union { uv_pipe_t pipe; uv_tty_t tty; } in;
   bool in_is_stream, in_open, reading;
+  bool paused;              /* reading stopped for backpressure */
   uv_fs_t in_req;           /* regular-file stdin */
   bool file_pending;        /* in_req in flight: it keeps t alive */
   char file_buf[65536];
@@ -43,9 +49,17 @@ typedef struct write_req {
   char data[];
 } write_req_t;
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
 static void on_write(uv_write_t *req, int status) {
   write_req_t *w = (write_req_t *)req;
-  w->t->pending -= w->len;
+  stdio_transport_t *t = w->t;
+  t->pending -= w->len;
+  if (t->paused && t->pending < OUT_LOW_WATER) {
+    t->paused = false;
+    if (t->reading) uv_read_start((uv_stream_t *)&t->in, on_alloc, on_read);
+  }
   if (status < 0 && !w->t->out_broken) {
     w->t->out_broken = true;
     log_warn("stdout: %s; answers are dropped from now on", uv_strerror(status));
@@ -88,6 +102,11 @@ static int stdio_send(void *tctx, const char *data, size_t len) {
     return ACK_EIO;
   }
   t->pending += len + 1;
+  if (!t->paused && t->pending > OUT_HIGH_WATER && t->reading && t->in_is_stream) {
+    t->paused = true;
+    uv_read_stop((uv_stream_t *)&t->in);
+    log_warn("stdout: client is not reading (%zu bytes queued); pausing stdin", t->pending);
+  }
   return 0;
 }
 
@@ -244,8 +263,9 @@ size_t stdio_pending_output(const stdio_transport_t *t) { return t->pending; }
 void stdio_stop_reading(stdio_transport_t *t) {
   if (!t->reading) return;
   t->reading = false;
-  if (t->in_is_stream) uv_read_stop((uv_stream_t *)&t->in);
-  else if (t->file_pending) uv_cancel((uv_req_t *)&t->in_req);
+  if (t->in_is_stream) {
+    if (!t->paused) uv_read_stop((uv_stream_t *)&t->in);
+  } else if (t->file_pending) uv_cancel((uv_req_t *)&t->in_req);
 }
 
 static void on_close(uv_handle_t *h) {
