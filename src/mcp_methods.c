@@ -115,7 +115,8 @@ static void call_progress(void *ud, double progress, double total, const char *m
   if (!r->progress_token) return;
   json_t *p = json_pack("{s:O,s:f}", "progressToken", r->progress_token, "progress", progress);
   if (!isnan(total)) json_object_set_new(p, "total", json_real(total));
-  if (message) json_object_set_new(p, "message", json_string(message));
+  /* progress messages arrived in 2025-03-26 */
+  if (message && (r->modern || strcmp(r->s->version, "2025-03-26") >= 0)) json_object_set_new(p, "message", json_string(message));
   mcp_notify(r, "notifications/progress", p);
 }
 
