@@ -30,7 +30,7 @@ struct host_call {
   host_op_t *pending;
   const host_call_ops_t *ops;
   void *ud;
-  bool modern, allow_write;
+  bool modern, allow_write, can_elicit;
   bool finished, closing, preempted, input_required;
   const char *kill_reason;     /* static text when killed */
   char kill_buf[160];
@@ -429,6 +429,10 @@ static int ctx_elicit(lua_State *L) {
   char key[32];
   snprintf(key, sizeof key, "elicit-%d", ++c->elicit_seq);
   if (c->modern) {
+    if (!c->can_elicit) {
+      json_decref(params);
+      return luaL_error(L, "ctx.elicit: the client did not declare the elicitation capability");
+    }
     json_t *answer = json_object_get(c->input_responses, key);
     if (answer) {
       json_decref(params);
@@ -500,11 +504,11 @@ static json_t *text_result(const char *text, bool is_error) {
   return r;
 }
 
-/* The isError result of a failed call: text for the model, the structure for programs. */
+/* The isError result of a failed call. The code goes in _meta, not structuredContent: SDK
+ * clients check structuredContent against the tool's outputSchema even on errors. */
 static json_t *error_result(const char *code, const char *message) {
   json_t *r = text_result(message, true);
-  json_object_set_new(r, "structuredContent",
-                      json_pack("{s:{s:s,s:s,s:b}}", "error", "code", code, "message", message, "retryable", 0));
+  json_object_set_new(r, "_meta", json_pack("{s:{s:s,s:b}}", "ack-mcp-server/error", "code", code, "retryable", 0));
   return r;
 }
 
@@ -634,9 +638,7 @@ static void call_resume(host_call_t *c, int nargs) {
     if (nres > 2) lua_pop(co, nres - 2);
     for (; nres < 2; nres++) lua_pushnil(co);
     if (!lua_toboolean(co, -2)) {
-      r = text_result(lua_tostring(co, -1), true);
-      json_object_set_new(r, "structuredContent", json_pack("{s:{s:s,s:s,s:b}}", "error", "code", "InvalidArguments",
-                                                            "message", lua_tostring(co, -1), "retryable", 0));
+      r = error_result("InvalidArguments", lua_tostring(co, -1));
     } else {
       r = value_result(c, co);
     }
@@ -680,6 +682,7 @@ host_call_t *lua_host_call_new(lua_host_t *h, const host_call_opts_t *o) {
   c->ops = o->ops;
   c->ud = o->ud;
   c->modern = o->modern;
+  c->can_elicit = o->can_elicit;
   c->allow_write = o->allow_write;
   c->max_instructions = h->limits.call_instructions;
   c->last_progress = -INFINITY;

@@ -53,6 +53,7 @@ typedef struct host_call_opts {
   const json_t *args;            /* borrowed; NULL means {} */
   const json_t *input_responses; /* borrowed; 2026-07-28 retry answers, or NULL */
   bool modern;                   /* 2026-07-28 request: ctx.elicit answers via MRTR */
+  bool can_elicit;               /* 2026-07-28: the request's clientCapabilities has elicitation */
   bool allow_write;
   double timeout;                /* seconds of wall clock */
   const host_call_ops_t *ops;
