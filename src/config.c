@@ -93,6 +93,24 @@ static const feature_gap_t missing_features[] = {
   { "audit-log", "the audit log is not in this build yet" },
 };
 
+/* Settings for parts still to come that are harmless to accept: refusing them would break
+ * existing upstream .env files, so they only earn a warning when set. */
+static const feature_gap_t inert_settings[] = {
+  { "region", "the Alibaba Cloud tools are not in this build yet" },
+  { "access-key-id", "the Alibaba Cloud tools are not in this build yet" },
+  { "access-key-secret", "the Alibaba Cloud tools are not in this build yet" },
+  { "endpoint", "the Alibaba Cloud tools are not in this build yet" },
+  { "api-timeout", "the Alibaba Cloud tools are not in this build yet" },
+  { "default-cluster-id", "the Kubernetes and ACK tools are not in this build yet" },
+  { "kubeconfig-mode", "the Kubernetes tools are not in this build yet" },
+  { "kubeconfig-path", "the Kubernetes tools are not in this build yet" },
+  { "kubectl-timeout", "the Kubernetes tools are not in this build yet" },
+  { "cache-ttl", "nothing is cached by the tools in this build yet" },
+  { "cache-max-size", "nothing is cached by the tools in this build yet" },
+  { "max-output-bytes", "output budgets arrive with the Kubernetes tools" },
+  { "show-secrets", "redaction arrives with the Kubernetes tools" },
+};
+
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
@@ -495,6 +513,37 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen) 
     seen[idx] = true;
   }
   return validate(cfg, err, errlen);
+}
+
+/* Whether option o still holds its default value. */
+static bool is_default(const config_t *cfg, const option_desc_t *o) {
+  const char *field = (const char *)cfg + o->offset;
+  switch (o->type) {
+  case OPT_STR: {
+    const char *v = *(char *const *)field;
+    return o->def ? v && strcmp(v, o->def) == 0 : v == NULL;
+  }
+  case OPT_LIST: return *(char **const *)field == NULL;
+  case OPT_BOOL: return !*(const bool *)field;
+  case OPT_INT: return *(const int *)field == atoi(o->def);
+  case OPT_SIZE: return *(const size_t *)field == (size_t)strtod(o->def, NULL);
+  case OPT_LLONG: return *(const long long *)field == (long long)strtod(o->def, NULL);
+  case OPT_DOUBLE: return *(const double *)field == strtod(o->def, NULL);
+  case OPT_LEVEL: return true;
+  }
+  return true;
+}
+
+int config_inert(const config_t *cfg, void (*warn)(const char *flag, const char *reason)) {
+  int n = 0;
+  for (size_t i = 0; i < ACK_ARRAY_LEN(inert_settings); i++) {
+    const option_desc_t *o = find_flag(inert_settings[i].flag, strlen(inert_settings[i].flag));
+    if (!is_default(cfg, o)) {
+      warn(o->flag, inert_settings[i].reason);
+      n++;
+    }
+  }
+  return n;
 }
 
 void config_free(config_t *cfg) {

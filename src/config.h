@@ -57,6 +57,9 @@ enum { CONFIG_EXIT_OK = 1 /* --help or --version printed: exit 0 */ };
  * reason in err (the caller prints it and exits 2). cfg must be zeroed; free with config_free. */
 int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
 void config_free(config_t *cfg);
+/* Calls warn for each setting that is set but does nothing yet in this build (it belongs to
+ * a part still to come). Returns how many. */
+int config_inert(const config_t *cfg, void (*warn)(const char *flag, const char *reason));
 /* Prints the --help text to f (a FILE *). */
 void config_usage(void *f);
 

@@ -149,12 +149,17 @@ static void on_tool_error(void *ud, const char *file, const char *msg) {
 
 /* ---- run ---------------------------------------------------------------------------- */
 
+static void warn_inert(const char *flag, const char *reason) {
+  log_warn("--%s is set but has no effect yet: %s", flag, reason);
+}
+
 int server_run(config_t *cfg) {
   server_t *s = ack_xcalloc(1, sizeof *s);
   s->cfg = cfg;
   log_set_level(cfg->log_level);
   log_add_secret(cfg->access_key_secret);
   log_add_secret(cfg->auth_token);
+  config_inert(cfg, warn_inert);
   uv_loop_init(&s->loop);
   s->loop.data = s;
 

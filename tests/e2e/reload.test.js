@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { ROOT, assertBinary, assertNoSanitizerReport, eventually, legacyClient, listAllTools, resultText, sleep, tail, tempDir } from './lib/harness.js';
+import { ROOT, assertBinary, withServer, assertNoSanitizerReport, eventually, legacyClient, listAllTools, resultText, sleep, tail, tempDir } from './lib/harness.js';
 
 const T = { timeout: 60000 };
 const RELOAD_WAIT = { timeout: 5000 }; // the contract says ~1-2 s; 5 s leaves room for a loaded CI box
@@ -262,23 +262,17 @@ describe('without --dev', () => {
     let changed = 0;
     try {
       writeAtomic(t.dir, 'stable.lua', toolSource('stable', { description: 'One.', body: 'return "one"' }));
-      const s = await legacyClient({
+      await withServer(legacyClient({
         args: ['--tools-dir', t.dir],
         setup: (c) => c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
           changed++;
         }),
-      });
-      try {
+      }), async (s) => {
         writeAtomic(t.dir, 'stable.lua', toolSource('stable', { description: 'Two.', body: 'return "two"' }));
         process.kill(s.transport.pid, 'SIGHUP');
         await eventually(() => changed > 0, { ...RELOAD_WAIT, what: 'list_changed after SIGHUP' });
         assert.equal(resultText(await s.client.callTool({ name: 'stable', arguments: {} })), 'two');
-      } catch (e) {
-        e.message += `\n--- server stderr (tail) ---\n${tail(s.stderr())}`;
-        throw e;
-      } finally {
-        await s.close();
-      }
+      });
     } finally {
       t.cleanup();
     }
@@ -289,17 +283,11 @@ describe('without --dev', () => {
     try {
       writeAtomic(t.dir, 'good.lua', toolSource('good', { description: 'Good.', body: 'return "good"' }));
       writeAtomic(t.dir, 'broken.lua', 'return { name = "broken", handler = function( end\n');
-      const s = await legacyClient({ args: ['--tools-dir', t.dir] });
-      try {
+      await withServer(legacyClient({ args: ['--tools-dir', t.dir] }), async (s) => {
         const names = (await listAllTools(s.client)).map((x) => x.name);
         assert.deepEqual(names, ['good']);
         await eventually(() => /broken/.test(s.stderr()), { timeout: 3000, what: 'the load error of broken.lua on stderr' });
-      } catch (e) {
-        e.message += `\n--- server stderr (tail) ---\n${tail(s.stderr())}`;
-        throw e;
-      } finally {
-        await s.close();
-      }
+      });
     } finally {
       t.cleanup();
     }

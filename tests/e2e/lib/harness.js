@@ -344,13 +344,25 @@ function tapTransport(transport, wire, sent) {
  * `errors` collects client.onerror.
  */
 export async function legacyClient({ args = serverArgs(), capabilities = {}, env = serverEnv(), setup } = {}) {
+  return connectClient(LegacyStdioTransport, new LegacyClient(CLIENT_INFO, { capabilities }), { args, env, setup });
+}
+
+/**
+ * Connects an `@modelcontextprotocol/client` 2.4.0 Client over stdio. versionNegotiation
+ * defaults to pinning 2026-07-28 (the stateless era).
+ */
+export async function modernClient({ args = serverArgs(), capabilities = {}, env = serverEnv(), versionNegotiation = { mode: { pin: MODERN_VERSION } }, setup } = {}) {
+  return connectClient(ModernStdioTransport, new ModernClient(CLIENT_INFO, { capabilities, versionNegotiation }), { args, env, setup });
+}
+
+/** Spawns the server behind an SDK stdio transport, connects client, and taps the wire. */
+async function connectClient(Transport, client, { args, env, setup }) {
   assertBinary();
-  const transport = new LegacyStdioTransport({ command: BIN, args, env, cwd: ROOT, stderr: 'pipe' });
+  const transport = new Transport({ command: BIN, args, env, cwd: ROOT, stderr: 'pipe' });
   let stderr = '';
   transport.stderr.on('data', (d) => {
     stderr += d;
   });
-  const client = new LegacyClient(CLIENT_INFO, { capabilities });
   const errors = [];
   client.onerror = (e) => errors.push(e);
   if (setup) setup(client);
@@ -379,42 +391,19 @@ export async function legacyClient({ args = serverArgs(), capabilities = {}, env
 }
 
 /**
- * Connects an `@modelcontextprotocol/client` 2.4.0 Client over stdio. versionNegotiation
- * defaults to pinning 2026-07-28 (the stateless era).
+ * Runs fn(s) with a connected client (the promise legacyClient/modernClient return); a
+ * failure carries the tail of the server's stderr, and the server is always closed.
  */
-export async function modernClient({ args = serverArgs(), capabilities = {}, env = serverEnv(), versionNegotiation = { mode: { pin: MODERN_VERSION } }, setup } = {}) {
-  assertBinary();
-  const transport = new ModernStdioTransport({ command: BIN, args, env, cwd: ROOT, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const client = new ModernClient(CLIENT_INFO, { capabilities, versionNegotiation });
-  const errors = [];
-  client.onerror = (e) => errors.push(e);
-  if (setup) setup(client);
-  const wire = [];
-  const sent = [];
-  const res = {
-    client,
-    transport,
-    wire,
-    sent,
-    errors,
-    stderr: () => stderr,
-    close: async () => {
-      await client.close().catch(() => {});
-    },
-  };
+export async function withServer(connecting, fn) {
+  const s = await connecting;
   try {
-    await client.connect(transport);
+    return await fn(s);
   } catch (e) {
-    await res.close();
-    e.message += `\n--- server stderr (tail) ---\n${tail(stderr)}`;
+    e.message += `\n--- server stderr (tail) ---\n${tail(s.stderr())}`;
     throw e;
+  } finally {
+    await s.close();
   }
-  tapTransport(transport, wire, sent);
-  return res;
 }
 
 /** Walks tools/list pages with a v1 client until nextCursor is absent. */
