@@ -14,11 +14,11 @@ static const char *const legacy_versions[] = { "2025-11-25", "2025-06-18", "2025
 
 /* ---- sending ------------------------------------------------------------------------ */
 
-void mcp_send(mcp_session_t *s, json_t *msg) {
+void mcp_send(mcp_session_t *s, json_t *msg, void *origin, bool final) {
   if (!s->closed) {
     char *text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (text) {
-      s->t->send(s->tctx, text, strlen(text));
+      s->t->send(s->tctx, text, strlen(text), origin, final);
       free(text);
     }
   }
@@ -60,11 +60,11 @@ static void deliver(mcp_req_t *r, json_t *msg) {
   if (b) {
     json_array_append_new(b->responses, msg);
     if (--b->outstanding == 0) {
-      mcp_send(s, b->responses);
+      mcp_send(s, b->responses, b->origin, true);
       free(b);
     }
   } else {
-    mcp_send(s, msg);
+    mcp_send(s, msg, r->origin, true);
   }
   req_free(r);
 }
@@ -72,7 +72,7 @@ static void deliver(mcp_req_t *r, json_t *msg) {
 /* A notification or a request without a reply still counts down its batch. */
 static void batch_release(mcp_batch_t *b, mcp_session_t *s) {
   if (!b || --b->outstanding > 0) return;
-  if (json_array_size(b->responses)) mcp_send(s, b->responses);
+  if (json_array_size(b->responses)) mcp_send(s, b->responses, b->origin, true);
   else json_decref(b->responses);
   free(b);
 }
@@ -103,7 +103,7 @@ void mcp_reply_none(mcp_req_t *r) {
 }
 
 void mcp_notify(mcp_req_t *r, const char *method, json_t *params) {
-  mcp_send(r->s, json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", method, "params", params));
+  mcp_send(r->s, json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", method, "params", params), r->origin, false);
 }
 
 /* ---- sessions ----------------------------------------------------------------------- */
@@ -205,8 +205,9 @@ static bool supported_legacy(const char *v) {
   return false;
 }
 
-/* Handles one request or notification object. batch may be NULL. */
-static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
+/* Handles one request or notification object. batch may be NULL. Returns whether a final
+ * answer goes out for it (a request, or an invalid message). */
+static bool handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch, void *origin) {
   mcp_t *m = s->m;
   json_t *jid = json_object_get(msg, "id");
   json_t *jmethod = json_object_get(msg, "method");
@@ -225,14 +226,14 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
       json_array_append_new(batch->responses, e);
       batch_release(batch, s);
     } else {
-      mcp_send(s, e);
+      mcp_send(s, e, origin, true);
     }
-    return;
+    return true;
   }
   if (is_response) {
     on_response(s, msg);
     batch_release(batch, s);
-    return;
+    return false;
   }
   const char *method = json_string_value(jmethod);
   if (!jid) { /* notification */
@@ -240,7 +241,7 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
     else if (strcmp(method, "notifications/initialized") == 0) log_debug("client initialized (%s)", s->version);
     else log_debug("notification %s ignored", method);
     batch_release(batch, s);
-    return;
+    return false;
   }
 
   mcp_req_t *r = ack_xcalloc(1, sizeof *r);
@@ -248,6 +249,7 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
   r->id = json_incref(jid);
   r->method = ack_strdup(method);
   r->batch = batch;
+  r->origin = origin;
   r->next = s->reqs;
   if (s->reqs) s->reqs->prev = r;
   json_t *meta = json_object_get(params, "_meta");
@@ -261,7 +263,7 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
     if (json_equal(o->id, jid)) {
       s->reqs = r;
       mcp_reply_error(r, JSONRPC_INVALID_REQUEST, "Invalid Request: this id is already in use by a request in flight", NULL);
-      return;
+      return true;
     }
   }
   s->reqs = r;
@@ -277,12 +279,12 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
       snprintf(text, sizeof text, "Unsupported protocol version %s: per-request _meta needs %s; older revisions use initialize",
                v ? v : "(not a string)", MCP_MODERN_VERSION);
       mcp_reply_error(r, MCP_UNSUPPORTED_PROTOCOL_VERSION, text, data);
-      return;
+      return true;
     }
     r->modern = true;
     if (!json_is_object(json_object_get(meta, META_CAPS))) {
       mcp_reply_error(r, JSONRPC_INVALID_PARAMS, "Invalid params: _meta[\"" META_CAPS "\"] is required on " MCP_MODERN_VERSION " requests", NULL);
-      return;
+      return true;
     }
     const char *lvl = json_string_value(json_object_get(meta, META_LOGLEVEL));
     if (lvl && log_level_parse(lvl, &r->log_level) == 0) r->has_log_level = true;
@@ -294,17 +296,17 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
     snprintf(text, sizeof text, "Method not found: %s%s", method,
              mm ? (r->modern ? " (not part of " MCP_MODERN_VERSION ")" : " (needs a " MCP_MODERN_VERSION " request)") : "");
     mcp_reply_error(r, JSONRPC_METHOD_NOT_FOUND, text, NULL);
-    return;
+    return true;
   }
   if (!r->modern && !s->initialized && !(mm->flags & M_BEFORE_INIT)) {
     snprintf(text, sizeof text, "Invalid Request: %s before initialize (send initialize first, or use %s per-request _meta)",
              method, MCP_MODERN_VERSION);
     mcp_reply_error(r, JSONRPC_INVALID_REQUEST, text, NULL);
-    return;
+    return true;
   }
   if (m->draining && strcmp(method, "ping") != 0) {
     mcp_reply_error(r, JSONRPC_INTERNAL_ERROR, "Server is shutting down", NULL);
-    return;
+    return true;
   }
   int code = 0;
   text[0] = '\0';
@@ -318,18 +320,20 @@ static void handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch) {
   } else if (code) {
     mcp_reply_error(r, code, text, NULL);
   }
+  return true;
 }
 
-void mcp_session_handle(mcp_session_t *s, const char *buf, size_t len) {
+bool mcp_session_handle(mcp_session_t *s, const char *buf, size_t len, void *origin) {
   json_error_t e;
   /* jansson rejects invalid UTF-8 and nesting past its depth limit: both are parse errors. */
   json_t *msg = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
   if (!msg) {
     char text[300];
     snprintf(text, sizeof text, "Parse error: %s (at byte %d)", e.text, e.position);
-    mcp_send(s, error_msg(NULL, JSONRPC_PARSE_ERROR, text, NULL));
-    return;
+    mcp_send(s, error_msg(NULL, JSONRPC_PARSE_ERROR, text, NULL), origin, true);
+    return true;
   }
+  bool answered = true;
   if (json_is_array(msg)) {
     size_t n = json_array_size(msg);
     if (n == 0 || !s->initialized || strcmp(s->version, "2025-03-26") != 0) {
@@ -337,39 +341,66 @@ void mcp_session_handle(mcp_session_t *s, const char *buf, size_t len) {
       if (n == 0) snprintf(text, sizeof text, "Invalid Request: empty batch");
       else snprintf(text, sizeof text, "Invalid Request: JSON-RPC batches are only allowed in protocol revision 2025-03-26%s%s",
                     s->initialized ? ", this session uses " : "", s->initialized ? s->version : "");
-      mcp_send(s, error_msg(NULL, JSONRPC_INVALID_REQUEST, text, NULL));
+      mcp_send(s, error_msg(NULL, JSONRPC_INVALID_REQUEST, text, NULL), origin, true);
     } else {
       mcp_batch_t *b = ack_xcalloc(1, sizeof *b);
       b->responses = json_array();
+      b->origin = origin;
       b->outstanding = (int)n + 1; /* +1 held until every element is dispatched */
+      answered = false;
       for (size_t i = 0; i < n; i++) {
         json_t *item = json_array_get(msg, i);
-        if (json_is_object(item) && json_object_get(item, "method") &&
-            strcmp(json_string_value(json_object_get(item, "method")) ? json_string_value(json_object_get(item, "method")) : "", "initialize") == 0) {
+        const char *m = json_string_value(json_object_get(item, "method"));
+        if (m && strcmp(m, "initialize") == 0) {
           json_array_append_new(b->responses, error_msg(json_object_get(item, "id"), JSONRPC_INVALID_REQUEST,
                                                         "Invalid Request: initialize must not be part of a batch", NULL));
           batch_release(b, s);
+          answered = true;
         } else if (json_is_object(item)) {
-          handle_object(s, item, b);
+          answered |= handle_object(s, item, b, origin);
         } else {
           json_array_append_new(b->responses, error_msg(NULL, JSONRPC_INVALID_REQUEST, "Invalid Request: not an object", NULL));
           batch_release(b, s);
+          answered = true;
         }
       }
       batch_release(b, s);
     }
   } else if (json_is_object(msg)) {
-    handle_object(s, msg, NULL);
+    answered = handle_object(s, msg, NULL, origin);
   } else {
-    mcp_send(s, error_msg(NULL, JSONRPC_INVALID_REQUEST, "Invalid Request: a message must be a JSON object", NULL));
+    mcp_send(s, error_msg(NULL, JSONRPC_INVALID_REQUEST, "Invalid Request: a message must be a JSON object", NULL), origin, true);
   }
   json_decref(msg);
+  return answered;
 }
 
-void mcp_session_reject_oversize(mcp_session_t *s, const json_t *id, size_t limit) {
+void mcp_session_reject_oversize(mcp_session_t *s, const json_t *id, size_t limit, void *origin) {
   char text[160];
   snprintf(text, sizeof text, "Invalid Request: message larger than the %zu-byte limit (--max-message-bytes); it was discarded", limit);
-  mcp_send(s, error_msg(id, JSONRPC_INVALID_REQUEST, text, NULL));
+  mcp_send(s, error_msg(id, JSONRPC_INVALID_REQUEST, text, NULL), origin, true);
+}
+
+void mcp_session_origin_gone(mcp_session_t *s, void *origin) {
+  s->busy++;
+  bool again = true;
+  while (again) {
+    again = false;
+    for (mcp_req_t *r = s->reqs; r; r = r->next) {
+      if (r->origin != origin) continue;
+      if (r->call) {
+        r->client_cancelled = true;
+        lua_host_call_cancel(r->call, "client went away", false);
+      } else {
+        if (r->batch) r->batch->origin = NULL;
+        mcp_reply_none(r);
+      }
+      again = true;
+      break;
+    }
+  }
+  s->busy--;
+  session_maybe_free(s);
 }
 
 /* ---- version negotiation (used by initialize) ---------------------------------------- */
@@ -429,7 +460,7 @@ void mcp_cancel_all(mcp_t *m, const char *reason) {
 void mcp_tools_changed(mcp_t *m) {
   for (mcp_session_t *s = m->sessions; s; s = s->next) {
     if (s->initialized) {
-      mcp_send(s, json_pack("{s:s,s:s}", "jsonrpc", "2.0", "method", "notifications/tools/list_changed"));
+      mcp_send(s, json_pack("{s:s,s:s}", "jsonrpc", "2.0", "method", "notifications/tools/list_changed"), NULL, false);
       continue;
     }
     for (mcp_req_t *r = s->reqs; r; r = r->next) {
@@ -443,6 +474,6 @@ void mcp_log(mcp_t *m, log_level_t level, const char *logger, const char *text) 
   for (mcp_session_t *s = m->sessions; s; s = s->next) {
     if (!s->initialized || level < s->log_level) continue;
     mcp_send(s, json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "jsonrpc", "2.0", "method", "notifications/message", "params",
-                          "level", log_level_name(level), "logger", logger, "data", text));
+                          "level", log_level_name(level), "logger", logger, "data", text), NULL, false);
   }
 }

@@ -33,8 +33,11 @@ enum {
 };
 
 typedef struct mcp_transport {
-  /* Sends one serialized message (no trailing newline). Returns 0 or a negative error. */
-  int (*send)(void *tctx, const char *data, size_t len);
+  /* Sends one serialized message (no trailing newline). origin is what the transport passed
+   * to mcp_session_handle for the message this one answers or belongs to (progress, logs,
+   * elicitation of that request), NULL for unrelated ones (list_changed, server logs); final
+   * marks the answer that completes that origin. Returns 0 or a negative error. */
+  int (*send)(void *tctx, const char *data, size_t len, void *origin, bool final);
   const char *name; /* "stdio", "http", ... for logs and metrics */
 } mcp_transport_t;
 
@@ -43,12 +46,17 @@ mcp_t *mcp_new(const config_t *cfg, lua_host_t *host, registry_t *reg);
 void mcp_free(mcp_t *m);
 
 mcp_session_t *mcp_session_new(mcp_t *m, const mcp_transport_t *t, void *tctx);
-/* Handles one message (a line on stdio, a frame on WebSocket). Answers may be sent before
- * this returns or later, when a tool call finishes. */
-void mcp_session_handle(mcp_session_t *s, const char *buf, size_t len);
+/* Handles one message (a line on stdio, a frame on WebSocket, an HTTP POST body); origin is
+ * the transport's cookie for where its answers go. Answers may be sent before this returns
+ * or later, when a tool call finishes. Returns true when a final answer is (or has been)
+ * sent for origin, false when the message needs none (notifications, responses). */
+bool mcp_session_handle(mcp_session_t *s, const char *buf, size_t len, void *origin);
 /* Answers a message the transport refused for its size without reading it whole; id is
  * the request id if the transport could find it (borrowed, may be NULL). */
-void mcp_session_reject_oversize(mcp_session_t *s, const json_t *id, size_t limit);
+void mcp_session_reject_oversize(mcp_session_t *s, const json_t *id, size_t limit, void *origin);
+/* The place answers for origin would go is gone (an HTTP client hung up): its requests are
+ * cancelled and nothing more is sent for it. */
+void mcp_session_origin_gone(mcp_session_t *s, void *origin);
 /* The transport is gone: cancels the session's calls and frees it when they are done. */
 void mcp_session_close(mcp_session_t *s);
 

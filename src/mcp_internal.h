@@ -26,6 +26,7 @@ typedef struct mcp_req {
   log_level_t log_level;
   json_t *progress_token;   /* owned or NULL */
   mcp_batch_t *batch;       /* 2025-03-26 batch this belongs to, or NULL */
+  void *origin;             /* the transport's cookie for where answers go */
   host_call_t *call;        /* running tool call, or NULL */
   bool client_cancelled;
   bool listening;           /* subscriptions/listen that stays open */
@@ -43,6 +44,7 @@ typedef struct mcp_outreq {
 struct mcp_batch {
   json_t *responses;
   int outstanding;
+  void *origin;
 };
 
 struct mcp_session {
@@ -94,8 +96,8 @@ void mcp_reply_result(mcp_req_t *r, json_t *result);
 void mcp_reply_error(mcp_req_t *r, int code, const char *message, json_t *data);
 /* Ends r without an answer (cancelled by the client). */
 void mcp_reply_none(mcp_req_t *r);
-/* Sends a message on the session (stolen). */
-void mcp_send(mcp_session_t *s, json_t *msg);
+/* Sends a message on the session (stolen); see mcp_transport_t for origin and final. */
+void mcp_send(mcp_session_t *s, json_t *msg, void *origin, bool final);
 /* Sends a notification related to request r (progress, log). */
 void mcp_notify(mcp_req_t *r, const char *method, json_t *params);
 /* The serverInfo object (new reference). */

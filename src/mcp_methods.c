@@ -142,7 +142,8 @@ static int call_elicit(void *ud, host_call_t *call, json_t *params) {
   o->req = r;
   o->next = s->outreqs;
   s->outreqs = o;
-  mcp_send(s, json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", o->id, "method", "elicitation/create", "params", params));
+  mcp_send(s, json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", o->id, "method", "elicitation/create", "params", params),
+           r->origin, false);
   return 0;
 }
 

@@ -67,7 +67,9 @@ static void on_write(uv_write_t *req, int status) {
   free(w);
 }
 
-static int stdio_send(void *tctx, const char *data, size_t len) {
+static int stdio_send(void *tctx, const char *data, size_t len, void *origin, bool final) {
+  ACK_UNUSED(origin);
+  ACK_UNUSED(final);
   stdio_transport_t *t = tctx;
   if (t->out_broken) return ACK_EIO;
   if (!t->out_is_stream) {
@@ -116,7 +118,7 @@ static void finish_line(stdio_transport_t *t) {
   if (t->discarding) {
     json_t *id = idscan_result(&t->scan);
     log_warn("stdin: discarded a %zu-byte message over the %zu-byte limit", t->discarded, t->max);
-    mcp_session_reject_oversize(t->session, id, t->max);
+    mcp_session_reject_oversize(t->session, id, t->max, NULL);
     json_decref(id);
     t->discarding = false;
     t->discarded = 0;
@@ -129,7 +131,7 @@ static void finish_line(stdio_transport_t *t) {
   size_t i = 0;
   while (i < n && (t->line[i] == ' ' || t->line[i] == '\t')) i++;
   if (i == n) return; /* blank lines are not messages */
-  mcp_session_handle(t->session, t->line + i, n - i);
+  mcp_session_handle(t->session, t->line + i, n - i, NULL);
 }
 
 static void consume(stdio_transport_t *t, const char *buf, size_t n) {
