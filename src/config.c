@@ -46,6 +46,11 @@ static const option_desc_t options[] = {
   { "tls-cert", 0, OPT_STR, OFF(tls_cert), { "TLS_CERT" }, NULL, 0, 0, NULL, "FILE", "TLS certificate (PEM) for the HTTP listener" },
   { "tls-key", 0, OPT_STR, OFF(tls_key), { "TLS_KEY" }, NULL, 0, 0, NULL, "FILE", "TLS private key (PEM)" },
   { "allow-request-credentials", 0, OPT_BOOL, OFF(allow_request_credentials), { "ALLOW_REQUEST_CREDENTIALS" }, "false", 0, 0, NULL, NULL, "accept X-Aliyun-* credential headers per HTTP request" },
+  { "max-sessions", 0, OPT_INT, OFF(max_sessions), { "MAX_SESSIONS" }, "10000", 1, 1000000, NULL, "N", "HTTP, WebSocket and SSE sessions at once" },
+  { "max-inflight", 0, OPT_INT, OFF(max_inflight), { "MAX_INFLIGHT" }, "64", 1, 100000, NULL, "N", "requests in flight per session" },
+  { "session-idle-timeout", 0, OPT_DOUBLE, OFF(session_idle), { "SESSION_IDLE_TIMEOUT" }, "1800", 1, 604800, NULL, "SECONDS", "an idle HTTP session expires after this" },
+  { "max-header-bytes", 0, OPT_INT, OFF(max_header_bytes), { "MAX_HEADER_BYTES" }, "8192", 1024, 65535, NULL, "N", "largest HTTP request head accepted" },
+  { "max-queued-bytes", 0, OPT_SIZE, OFF(max_queued_bytes), { "MAX_QUEUED_BYTES" }, "16777216", 65536, 1073741824.0, NULL, "N", "output queued for a client that does not read before it is dropped" },
   { "tools-dir", 0, OPT_LIST, OFF(tools_dirs), { "TOOLS_DIR" }, NULL, 0, 0, NULL, "DIR", "load tools from DIR (repeatable; later dirs override same-named tools)" },
   { "lua-dir", 0, OPT_STR, OFF(lua_dir), { "LUA_DIR" }, NULL, 0, 0, NULL, "DIR", "shared Lua library that tools require()" },
   { "toolsets", 0, OPT_STR, OFF(toolsets), { "TOOLSETS" }, NULL, 0, 0, NULL, "LIST", "comma list of toolsets to serve (default: all)" },
@@ -85,11 +90,7 @@ typedef struct feature_gap {
 } feature_gap_t;
 
 static const feature_gap_t missing_features[] = {
-  { "allowed-origins", "needs the HTTP listener, which this build does not have yet" },
-  { "auth-token", "needs the HTTP listener, which this build does not have yet" },
-  { "tls-cert", "needs the HTTP listener, which this build does not have yet" },
-  { "tls-key", "needs the HTTP listener, which this build does not have yet" },
-  { "allow-request-credentials", "needs the HTTP listener, which this build does not have yet" },
+  { "allow-request-credentials", "per-request credentials need the Alibaba Cloud bridge, which this build does not have yet" },
   { "audit-log", "the audit log is not in this build yet" },
 };
 
@@ -411,9 +412,8 @@ static int validate(config_t *cfg, char *err, size_t errlen) {
       return ACK_EINVAL;
     }
   }
-  if (strcasecmp(cfg->transport, "stdio") != 0) {
-    set_err(err, errlen, "--transport %s: the HTTP listener (Streamable HTTP, WebSocket, SSE) is not in this build yet; use stdio",
-            cfg->transport);
+  if (!cfg->tls_cert != !cfg->tls_key) {
+    set_err(err, errlen, "--tls-cert and --tls-key go together");
     return ACK_EINVAL;
   }
   if (cfg->lua_call_memory_mb > cfg->lua_memory_mb) {

@@ -18,6 +18,11 @@ typedef struct config {
   char *auth_token;
   char *tls_cert, *tls_key;
   bool allow_request_credentials;
+  int max_sessions;             /* HTTP/WebSocket/SSE sessions at once */
+  int max_inflight;             /* requests in flight per session */
+  double session_idle;          /* seconds before an idle HTTP session expires */
+  int max_header_bytes;
+  size_t max_queued_bytes;      /* output queued for one slow client before it is dropped */
   /* tools */
   char **tools_dirs;            /* NULL-terminated */
   char *lua_dir;

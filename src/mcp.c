@@ -18,7 +18,9 @@ void mcp_send(mcp_session_t *s, json_t *msg, void *origin, bool final) {
   if (!s->closed) {
     char *text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (text) {
-      s->t->send(s->tctx, text, strlen(text), origin, final);
+      size_t n = strlen(text);
+      metrics_bytes(s->m->metrics, 0, n);
+      s->t->send(s->tctx, text, n, origin, final);
       free(text);
     }
   }
@@ -33,6 +35,7 @@ static void session_maybe_free(mcp_session_t *s);
 
 static void req_free(mcp_req_t *r) {
   mcp_session_t *s = r->s;
+  s->nreqs--;
   if (r->prev) r->prev->next = r->next;
   else s->reqs = r->next;
   if (r->next) r->next->prev = r->prev;
@@ -78,6 +81,7 @@ static void batch_release(mcp_batch_t *b, mcp_session_t *s) {
 }
 
 void mcp_reply_result(mcp_req_t *r, json_t *result) {
+  metrics_request(r->s->m->metrics, r->method, false);
   if (r->modern) {
     if (!json_object_get(result, "resultType")) json_object_set_new(result, "resultType", json_string("complete"));
     json_t *meta = json_object_get(result, "_meta");
@@ -94,6 +98,7 @@ static json_t *error_msg(const json_t *id, int code, const char *message, json_t
 }
 
 void mcp_reply_error(mcp_req_t *r, int code, const char *message, json_t *data) {
+  metrics_request(r->s->m->metrics, r->method, true);
   deliver(r, error_msg(r->id, code, message, data));
 }
 
@@ -115,6 +120,7 @@ mcp_session_t *mcp_session_new(mcp_t *m, const mcp_transport_t *t, void *tctx) {
   s->tctx = tctx;
   s->log_level = LOG_INFO;
   s->next_out_id = 1;
+  metrics_session(m->metrics, t->name, +1);
   s->next = m->sessions;
   if (m->sessions) m->sessions->prev = s;
   m->sessions = s;
@@ -127,6 +133,7 @@ static void session_maybe_free(mcp_session_t *s) {
   if (s->prev) s->prev->next = s->next;
   else m->sessions = s->next;
   if (s->next) s->next->prev = s->prev;
+  metrics_session(m->metrics, s->t->name, -1);
   json_decref(s->client_caps);
   free(s);
 }
@@ -250,6 +257,8 @@ static bool handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch, voi
   r->method = ack_strdup(method);
   r->batch = batch;
   r->origin = origin;
+  r->started = uv_hrtime();
+  s->nreqs++;
   r->next = s->reqs;
   if (s->reqs) s->reqs->prev = r;
   json_t *meta = json_object_get(params, "_meta");
@@ -267,6 +276,12 @@ static bool handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch, voi
     }
   }
   s->reqs = r;
+  if (s->nreqs > m->cfg->max_inflight) {
+    char busy[120];
+    snprintf(busy, sizeof busy, "Too many requests in flight on this session (limit %d, --max-inflight)", m->cfg->max_inflight);
+    mcp_reply_error(r, -32000, busy, NULL);
+    return true;
+  }
 
   /* Era: a legacy session stays legacy; otherwise the per-request _meta version decides. */
   if (mver && !s->initialized) {
@@ -325,6 +340,7 @@ static bool handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch, voi
 
 bool mcp_session_handle(mcp_session_t *s, const char *buf, size_t len, void *origin) {
   json_error_t e;
+  metrics_bytes(s->m->metrics, len, 0);
   /* jansson rejects invalid UTF-8 and nesting past its depth limit: both are parse errors. */
   json_t *msg = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
   if (!msg) {
@@ -412,8 +428,12 @@ const char *mcp__negotiate(const char *requested) {
 
 /* ---- server-wide -------------------------------------------------------------------- */
 
-mcp_t *mcp_new(const config_t *cfg, lua_host_t *host, registry_t *reg) {
+const char *mcp_session_version(const mcp_session_t *s) { return s->initialized ? s->version : NULL; }
+int mcp_session_inflight(const mcp_session_t *s) { return s->nreqs; }
+
+mcp_t *mcp_new(const config_t *cfg, lua_host_t *host, registry_t *reg, metrics_t *metrics) {
   mcp_t *m = ack_xcalloc(1, sizeof *m);
+  m->metrics = metrics;
   m->cfg = cfg;
   m->host = host;
   m->reg = reg;

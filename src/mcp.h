@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "lua_host.h"
+#include "metrics.h"
 #include "tool_registry.h"
 
 #include <jansson.h>
@@ -41,7 +42,8 @@ typedef struct mcp_transport {
   const char *name; /* "stdio", "http", ... for logs and metrics */
 } mcp_transport_t;
 
-mcp_t *mcp_new(const config_t *cfg, lua_host_t *host, registry_t *reg);
+/* metrics may be NULL. */
+mcp_t *mcp_new(const config_t *cfg, lua_host_t *host, registry_t *reg, metrics_t *metrics);
 /* Frees the dispatcher; every session must have been closed first. */
 void mcp_free(mcp_t *m);
 
@@ -57,6 +59,10 @@ void mcp_session_reject_oversize(mcp_session_t *s, const json_t *id, size_t limi
 /* The place answers for origin would go is gone (an HTTP client hung up): its requests are
  * cancelled and nothing more is sent for it. */
 void mcp_session_origin_gone(mcp_session_t *s, void *origin);
+/* The legacy revision negotiated by initialize, or NULL before it (and for 2026-07-28). */
+const char *mcp_session_version(const mcp_session_t *s);
+/* Requests of the session in flight. */
+int mcp_session_inflight(const mcp_session_t *s);
 /* The transport is gone: cancels the session's calls and frees it when they are done. */
 void mcp_session_close(mcp_session_t *s);
 

@@ -5,6 +5,8 @@
 
 #include "mcp.h"
 
+#include <stdint.h>
+
 #define MCP_MODERN_VERSION "2026-07-28"
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
 #define META_CAPS "io.modelcontextprotocol/clientCapabilities"
@@ -30,6 +32,7 @@ typedef struct mcp_req {
   host_call_t *call;        /* running tool call, or NULL */
   bool client_cancelled;
   bool listening;           /* subscriptions/listen that stays open */
+  uint64_t started;         /* uv_hrtime at dispatch, for latency metrics */
   bool list_tools;          /* listen filter */
   struct mcp_req *prev, *next;
 } mcp_req_t;
@@ -60,6 +63,7 @@ struct mcp_session {
   mcp_req_t *reqs;          /* in flight */
   mcp_outreq_t *outreqs;
   json_int_t next_out_id;
+  int nreqs;
   struct mcp_session *prev, *next;
 };
 
@@ -67,6 +71,7 @@ struct mcp {
   const config_t *cfg;
   lua_host_t *host;
   registry_t *reg;
+  metrics_t *metrics;
   mcp_session_t *sessions;
   int active_calls;
   bool draining;

@@ -149,6 +149,9 @@ static int call_elicit(void *ud, host_call_t *call, json_t *params) {
 
 static void call_done(void *ud, call_outcome_t outcome, json_t *result) {
   mcp_req_t *r = ud;
+  metrics_tool_call(r->s->m->metrics, r->tool,
+                    outcome == CALL_CANCELLED ? "cancelled" : json_is_true(json_object_get(result, "isError")) ? "error" : "ok",
+                    (double)(uv_hrtime() - r->started) / 1e9);
   r->s->m->active_calls--;
   r->call = NULL;
   if (outcome == CALL_CANCELLED) {

@@ -6,6 +6,7 @@
 #include "lua_host.h"
 #include "mcp.h"
 #include "tool_registry.h"
+#include "transport_http.h"
 #include "transport_stdio.h"
 
 #include <limits.h>
@@ -32,6 +33,8 @@ typedef struct server {
   mcp_t *mcp;
   gate_t gate;
   stdio_transport_t *stdio;
+  http_server_t *http;
+  metrics_t *metrics;
   uv_signal_t sigint, sigterm, sighup;
   uv_timer_t grace, poll;
   uint64_t flush_deadline;
@@ -75,6 +78,8 @@ static void close_all(server_t *s) {
   uv_timer_stop(&s->poll);
   if (s->stdio) stdio_free(s->stdio);
   s->stdio = NULL;
+  if (s->http) http_free(s->http);
+  s->http = NULL;
   registry_free(s->reg);
   s->reg = NULL;
   lua_host_free(s->host);
@@ -117,6 +122,7 @@ static void begin_shutdown(server_t *s, const char *why) {
   s->stopping = true;
   log_info("shutting down (%s); %d tool calls running", why, mcp_active_calls(s->mcp));
   if (s->stdio) stdio_stop_reading(s->stdio);
+  if (s->http) http_drain(s->http);
   mcp_drain(s->mcp);
   uv_timer_start(&s->grace, on_grace, (uint64_t)(s->cfg->shutdown_grace * 1000.0), 0);
   uv_timer_start(&s->poll, on_poll, 0, DRAIN_POLL_MS);
@@ -138,12 +144,14 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 static void on_list_changed(void *ud) {
   server_t *s = ud;
+  metrics_reload(s->metrics, true);
   mcp_tools_changed(s->mcp);
 }
 
 static void on_tool_error(void *ud, const char *file, const char *msg) {
   ACK_UNUSED(file);
   server_t *s = ud;
+  metrics_reload(s->metrics, false);
   if (s->mcp) mcp_log(s->mcp, LOG_ERROR, "tools", msg);
 }
 
@@ -187,7 +195,8 @@ int server_run(config_t *cfg) {
   registry_policy_t policy = { cfg->allow_write, cfg->disable_destructive, cfg->toolsets };
   registry_cbs_t cbs = { on_list_changed, on_tool_error, s };
   s->reg = registry_new(s->host, dirs, s->lua_dir, &policy, &cbs);
-  s->mcp = mcp_new(cfg, s->host, s->reg);
+  s->metrics = metrics_new();
+  s->mcp = mcp_new(cfg, s->host, s->reg, s->metrics);
   registry_reload(s->reg);
   if (cfg->dev) registry_watch(s->reg);
 
@@ -202,15 +211,31 @@ int server_run(config_t *cfg) {
   uv_timer_init(&s->loop, &s->poll);
   s->grace.data = s->poll.data = s;
 
-  s->stdio = stdio_new(&s->loop, s->mcp, cfg->max_message_bytes, on_stdin_eof, s, err, sizeof err);
-  log_info("%s %s ready on stdio: %zu tools, lua %s%s%s", ACK_NAME, ACK_VERSION, registry_count(s->reg), s->lua_dir,
-           cfg->allow_write ? ", writes allowed" : ", read-only", cfg->dev ? ", dev mode (hot reload)" : "");
-
+  int rc = 0;
+  if (strcmp(cfg->transport, "stdio") == 0) {
+    s->stdio = stdio_new(&s->loop, s->mcp, cfg->max_message_bytes, on_stdin_eof, s, err, sizeof err);
+    log_info("%s %s ready on stdio: %zu tools, lua %s%s%s", ACK_NAME, ACK_VERSION, registry_count(s->reg), s->lua_dir,
+             cfg->allow_write ? ", writes allowed" : ", read-only", cfg->dev ? ", dev mode (hot reload)" : "");
+  } else {
+    s->http = http_new(&s->loop, s->mcp, s->metrics, cfg, err, sizeof err);
+    if (!s->http) {
+      log_error("%s", err);
+      s->exit_code = 1;
+      rc = -1;
+    } else {
+      http_set_ready(s->http, registry_generation(s->reg) > 0);
+      log_info("%s %s listening on %s://%s:%d (/mcp: Streamable HTTP and WebSocket; /sse: legacy SSE): %zu tools%s%s",
+               ACK_NAME, ACK_VERSION, cfg->tls_cert ? "https" : "http", cfg->host, cfg->port, registry_count(s->reg),
+               cfg->allow_write ? ", writes allowed" : ", read-only", cfg->auth_token ? ", bearer token required" : "");
+    }
+  }
+  if (rc != 0) close_all(s);
   uv_run(&s->loop, UV_RUN_DEFAULT);
   close_all(s);
   uv_run(&s->loop, UV_RUN_DEFAULT); /* close callbacks */
-  int rc = s->exit_code;
+  rc = s->exit_code;
   mcp_free(s->mcp);
+  metrics_free(s->metrics);
   if (uv_loop_close(&s->loop) != 0) log_debug("loop closed with handles still open");
   free(s->default_tools[0]);
   free(s->lua_dir);

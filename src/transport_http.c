@@ -1,0 +1,1059 @@
+/* transport_http.c: Streamable HTTP, WebSocket and legacy SSE on one libwebsockets
+ * listener running on the server's libuv loop.
+ *
+ * Each connection (lws wsi) carries a conn_t. An HTTP session (hsession_t) is what a legacy
+ * client keeps across requests: its MCP session, its standalone stream (GET /mcp, GET /sse or
+ * the WebSocket itself) and a ring of recent events for Last-Event-ID replay. A POST is the
+ * origin of the answers to what it carried: they go back on its own response, as JSON when
+ * the answer comes first, as an SSE stream when notifications come before it. lws may only
+ * write in the WRITEABLE callback, so every output is queued on its conn first. */
+#include "transport_http.h"
+
+#include "ack.h"
+#include "http_security.h"
+#include "log.h"
+
+#include <libwebsockets.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RING_EVENTS 512               /* events kept per session for resumption */
+#define RING_BYTES (4u << 20)
+#define SWEEP_MS 5000
+#define MODERN "2026-07-28"
+
+typedef enum { HS_STREAMABLE, HS_SSE, HS_WS } hs_kind_t;
+typedef enum { C_NONE, C_POST, C_STREAM, C_WS, C_SIMPLE } conn_kind_t;
+
+typedef struct outbuf {
+  struct outbuf *next;
+  size_t len;
+  bool final;                          /* last write of an HTTP response */
+  unsigned char data[];                /* LWS_PRE headroom, then len bytes */
+} outbuf_t;
+
+typedef struct ring_event {
+  char stream[16];
+  unsigned long long seq;
+  char *data;
+} ring_event_t;
+
+typedef struct hsession hsession_t;
+typedef struct conn conn_t;
+
+struct conn {
+  http_server_t *srv;
+  struct lws *wsi;
+  conn_kind_t kind;
+  hsession_t *hs;                      /* session it serves, or NULL */
+  mcp_session_t *ephemeral;            /* a 2026-07-28 request's own session */
+  bool modern;
+  /* request */
+  char *body;
+  size_t blen, bcap;
+  bool too_big;
+  char protocol_version[32];
+  char mcp_method[64], mcp_name[256];
+  /* response */
+  int status;
+  const char *ctype;
+  char extra[256];                     /* extra header lines, "name: value\r\n" */
+  bool headers_queued, headers_sent, sse, final_queued, close_after;
+  char stream_id[16];
+  outbuf_t *q_head, *q_tail;
+  size_t q_bytes;
+  bool answered;                       /* the POST's final answer is queued */
+  bool going_away;
+  conn_t *next_live, *prev_live;
+};
+
+struct hsession {
+  http_server_t *srv;
+  hs_kind_t kind;
+  char id[40];
+  mcp_session_t *mcp;
+  mcp_transport_t ops;
+  conn_t *stream;                      /* GET stream, SSE stream or the WebSocket */
+  ring_event_t ring[RING_EVENTS];
+  size_t ring_start, ring_count, ring_bytes;
+  unsigned long long seq;
+  unsigned long long post_counter;
+  uint64_t last_active;
+  int conns;                           /* connections attached (POSTs in flight, stream) */
+  bool closed;
+  hsession_t *next;
+};
+
+struct http_server {
+  uv_loop_t *loop;
+  mcp_t *mcp;
+  metrics_t *metrics;
+  const config_t *cfg;
+  struct lws_context *ctx;
+  hsession_t *sessions;
+  int nsessions;
+  int nconns;
+  bool draining, ready, loopback;
+  uv_timer_t sweep;
+  conn_t *live;                        /* every conn, for drain */
+  lws_retry_bo_t retry;
+  struct lws_protocols protocols[2];
+  char *auth_token;
+};
+
+/* ---- output queue ------------------------------------------------------------------- */
+
+static void queue_raw(conn_t *c, const void *data, size_t len, bool final) {
+  outbuf_t *b = malloc(sizeof *b + LWS_PRE + len + 1);
+  if (!b) return;
+  b->next = NULL;
+  b->len = len;
+  b->final = final;
+  memcpy(b->data + LWS_PRE, data, len);
+  if (c->q_tail) c->q_tail->next = b;
+  else c->q_head = b;
+  c->q_tail = b;
+  c->q_bytes += len;
+  if (final) c->final_queued = true;
+  /* A client that stops reading must not grow our memory without bound. */
+  if (c->q_bytes > c->srv->cfg->max_queued_bytes && !c->close_after) {
+    log_warn("http: a client is not reading (%zu bytes queued); dropping its connection", c->q_bytes);
+    c->close_after = true;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return;
+  }
+  if (c->wsi) lws_callback_on_writable(c->wsi);
+}
+
+static void queue_free(conn_t *c) {
+  for (outbuf_t *b = c->q_head, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  c->q_head = c->q_tail = NULL;
+  c->q_bytes = 0;
+}
+
+/* Starts an HTTP response: status and content type now, headers written when writable. */
+static void begin_response(conn_t *c, int status, const char *ctype) {
+  c->status = status;
+  c->ctype = ctype;
+  c->headers_queued = true;
+}
+
+static void add_header(conn_t *c, const char *name, const char *value) {
+  size_t n = strlen(c->extra);
+  snprintf(c->extra + n, sizeof c->extra - n, "%s: %s\r\n", name, value);
+}
+
+/* A whole response with a body, e.g. an error or a JSON answer. */
+static void respond(conn_t *c, int status, const char *ctype, const char *body) {
+  begin_response(c, status, ctype);
+  queue_raw(c, body ? body : "", body ? strlen(body) : 0, true);
+}
+
+/* A JSON-RPC error as an HTTP response body (no id: it answers the HTTP request). */
+static void respond_error(conn_t *c, int status, int code, const char *message) {
+  json_t *e = json_pack("{s:s,s:n,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", "error", "code", code, "message", message);
+  char *text = json_dumps(e, JSON_COMPACT);
+  json_decref(e);
+  respond(c, status, "application/json", text);
+  free(text);
+}
+
+/* ---- sessions ----------------------------------------------------------------------- */
+
+static void ring_push(hsession_t *hs, const char *stream, unsigned long long seq, const char *data, size_t len) {
+  if (hs->ring_count == RING_EVENTS || hs->ring_bytes + len > RING_BYTES) {
+    while (hs->ring_count && (hs->ring_count == RING_EVENTS || hs->ring_bytes + len > RING_BYTES)) {
+      ring_event_t *old = &hs->ring[hs->ring_start];
+      hs->ring_bytes -= strlen(old->data);
+      free(old->data);
+      hs->ring_start = (hs->ring_start + 1) % RING_EVENTS;
+      hs->ring_count--;
+    }
+  }
+  if (len > RING_BYTES) return;
+  ring_event_t *e = &hs->ring[(hs->ring_start + hs->ring_count) % RING_EVENTS];
+  snprintf(e->stream, sizeof e->stream, "%s", stream);
+  e->seq = seq;
+  e->data = ack_strndup(data, len);
+  hs->ring_bytes += len;
+  hs->ring_count++;
+}
+
+/* Queues one SSE event on c; on a session, numbered and kept for replay. */
+static void queue_event(conn_t *c, const char *data, size_t len, bool final) {
+  char head[96];
+  int n;
+  hsession_t *hs = c->hs;
+  if (hs && hs->kind == HS_STREAMABLE) {
+    unsigned long long seq = ++hs->seq;
+    ring_push(hs, c->stream_id, seq, data, len);
+    n = snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", c->stream_id, seq);
+  } else {
+    n = snprintf(head, sizeof head, "event: message\ndata: ");
+  }
+  char *ev = malloc((size_t)n + len + 2);
+  if (!ev) return;
+  memcpy(ev, head, (size_t)n);
+  memcpy(ev + n, data, len);
+  memcpy(ev + n + len, "\n\n", 2);
+  queue_raw(c, ev, (size_t)n + len + 2, final);
+  free(ev);
+}
+
+/* Sends a message to conn c in the form its kind needs. */
+static void conn_emit(conn_t *c, const char *data, size_t len, bool final) {
+  if (c->kind == C_WS) {
+    queue_raw(c, data, len, false);
+    return;
+  }
+  if (c->kind == C_POST && !c->headers_queued) {
+    if (final) { /* the answer came first: plain JSON */
+      const char *p = strstr(data, "\"error\":{\"code\":");
+      int status = 200;
+      if (c->modern && p) {
+        int code = atoi(p + 16);
+        status = code == -32601 ? 404 : (code == -32020 || code == -32022 || code == -32021 || code == -32600 || code == -32700) ? 400 : 200;
+      }
+      begin_response(c, status, "application/json");
+      queue_raw(c, data, len, true);
+      c->answered = true;
+      return;
+    }
+    begin_response(c, 200, "text/event-stream");
+    c->sse = true;
+    add_header(c, "Cache-Control", "no-cache");
+    add_header(c, "X-Accel-Buffering", "no");
+  }
+  queue_event(c, data, len, final);
+  if (final && c->kind == C_POST) c->answered = true;
+}
+
+static void hs_touch(hsession_t *hs) { hs->last_active = uv_now(hs->srv->loop); }
+
+/* mcp_transport_t.send for sessions. */
+static int hs_send(void *tctx, const char *data, size_t len, void *origin, bool final) {
+  hsession_t *hs = tctx;
+  conn_t *target = NULL;
+  if (hs->kind != HS_STREAMABLE) target = hs->stream; /* one stream carries everything */
+  else if (origin) target = origin;
+  else target = hs->stream;
+  if (target) {
+    conn_emit(target, data, len, final && target == origin);
+  } else if (hs->kind == HS_STREAMABLE) {
+    /* No stream open now: keep it for a GET with Last-Event-ID. */
+    ring_push(hs, "g", ++hs->seq, data, len);
+  }
+  return 0;
+}
+
+/* mcp_transport_t.send for a 2026-07-28 request's own session: everything to its POST. */
+static int eph_send(void *tctx, const char *data, size_t len, void *origin, bool final) {
+  ACK_UNUSED(origin);
+  conn_emit(tctx, data, len, final);
+  return 0;
+}
+
+static const mcp_transport_t eph_ops = { eph_send, "http" };
+
+static hsession_t *hs_new(http_server_t *h, hs_kind_t kind) {
+  hsession_t *hs = ack_xcalloc(1, sizeof *hs);
+  hs->srv = h;
+  hs->kind = kind;
+  unsigned char rnd[16];
+  if (uv_random(NULL, NULL, rnd, sizeof rnd, 0, NULL) != 0) {
+    for (size_t i = 0; i < sizeof rnd; i++) rnd[i] = (unsigned char)(uv_hrtime() >> (i % 8));
+  }
+  for (size_t i = 0; i < sizeof rnd; i++) snprintf(hs->id + 2 * i, 3, "%02x", rnd[i]);
+  hs->ops.send = hs_send;
+  hs->ops.name = kind == HS_WS ? "ws" : kind == HS_SSE ? "sse" : "http";
+  hs->mcp = mcp_session_new(h->mcp, &hs->ops, hs);
+  hs->next = h->sessions;
+  h->sessions = hs;
+  h->nsessions++;
+  hs_touch(hs);
+  return hs;
+}
+
+static hsession_t *hs_find(http_server_t *h, const char *id) {
+  for (hsession_t *hs = h->sessions; hs; hs = hs->next)
+    if (!hs->closed && strcmp(hs->id, id) == 0) return hs;
+  return NULL;
+}
+
+/* Ends a session: cancels its calls; memory goes when no connection refers to it. */
+static void hs_close(hsession_t *hs) {
+  if (hs->closed) return;
+  hs->closed = true;
+  mcp_session_close(hs->mcp);
+  hs->mcp = NULL;
+  if (hs->stream) {
+    hs->stream->hs = NULL;
+    hs->stream->close_after = true;
+    lws_callback_on_writable(hs->stream->wsi);
+    hs->stream = NULL;
+    hs->conns--;
+  }
+}
+
+static void hs_maybe_free(hsession_t *hs) {
+  if (!hs->closed || hs->conns > 0) return;
+  http_server_t *h = hs->srv;
+  for (hsession_t **pp = &h->sessions; *pp; pp = &(*pp)->next) {
+    if (*pp == hs) {
+      *pp = hs->next;
+      break;
+    }
+  }
+  h->nsessions--;
+  for (size_t i = 0; i < hs->ring_count; i++) free(hs->ring[(hs->ring_start + i) % RING_EVENTS].data);
+  free(hs);
+}
+
+static void conn_detach(conn_t *c) {
+  hsession_t *hs = c->hs;
+  if (!hs) return;
+  c->hs = NULL;
+  if (hs->stream == c) hs->stream = NULL;
+  hs->conns--;
+  hs_maybe_free(hs);
+}
+
+static void on_sweep(uv_timer_t *t) {
+  http_server_t *h = t->data;
+  uint64_t now = uv_now(h->loop), idle = (uint64_t)(h->cfg->session_idle * 1000.0);
+  for (hsession_t *hs = h->sessions, *next; hs; hs = next) {
+    next = hs->next;
+    if (!hs->closed && hs->kind == HS_STREAMABLE && !hs->stream && mcp_session_inflight(hs->mcp) == 0 &&
+        now - hs->last_active > idle) {
+      log_info("http: session %.8s... expired after %.0f s idle", hs->id, h->cfg->session_idle);
+      hs_close(hs);
+      hs_maybe_free(hs);
+    }
+  }
+}
+
+/* ---- request inspection ------------------------------------------------------------- */
+
+static int header(struct lws *wsi, enum lws_token_indexes tok, char *buf, int len) {
+  buf[0] = '\0';
+  if (lws_hdr_total_length(wsi, tok) <= 0) return -1;
+  return lws_hdr_copy(wsi, buf, len, tok);
+}
+
+/* Custom header by lower-case name with its colon, e.g. "mcp-session-id:". */
+static int custom(struct lws *wsi, const char *name, char *buf, int len) {
+  buf[0] = '\0';
+  int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+  if (n <= 0 || n >= len) return n <= 0 ? -1 : -2;
+  return lws_hdr_custom_copy(wsi, buf, len, name, (int)strlen(name));
+}
+
+/* Origin, Host and token, for every MCP endpoint. Queues the refusal and returns false. */
+static bool admit(conn_t *c, bool want_json_errors) {
+  http_server_t *h = c->srv;
+  char origin[256], host[256], auth[512];
+  bool has_origin = header(c->wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) > 0;
+  header(c->wsi, WSI_TOKEN_HOST, host, sizeof host);
+  if (has_origin && !http_origin_allowed(origin, h->cfg->allowed_origins)) {
+    log_warn("http: refused Origin %s", origin);
+    respond_error(c, 403, JSONRPC_INVALID_REQUEST, "Forbidden: Origin not allowed (--allowed-origins)");
+    return false;
+  }
+  if (h->loopback && !h->cfg->allowed_origins && !http_host_is_loopback(host)) {
+    log_warn("http: refused Host %s on a loopback listener", host);
+    respond_error(c, 403, JSONRPC_INVALID_REQUEST, "Forbidden: Host header does not name this loopback server");
+    return false;
+  }
+  if (h->auth_token) {
+    bool ok = header(c->wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth) > 0 && http_bearer_ok(auth, h->auth_token);
+    if (!ok) {
+      add_header(c, "WWW-Authenticate", "Bearer realm=\"ack-mcp-server\"");
+      if (want_json_errors) respond_error(c, 401, JSONRPC_INVALID_REQUEST, "Unauthorized: a valid bearer token is required");
+      else respond(c, 401, "text/plain", "Unauthorized\n");
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool method_is(struct lws *wsi, enum lws_token_indexes tok) { return lws_hdr_total_length(wsi, tok) > 0; }
+
+static bool accepts(const char *accept, const char *type) {
+  return !accept[0] || strstr(accept, type) || strstr(accept, "*/*");
+}
+
+/* ---- Streamable HTTP ---------------------------------------------------------------- */
+
+static bool version_supported(const char *v) {
+  static const char *const known[] = { "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25" };
+  for (size_t i = 0; i < ACK_ARRAY_LEN(known); i++)
+    if (strcmp(v, known[i]) == 0) return true;
+  return false;
+}
+
+/* A 2026-07-28 request: headers must agree with the body; it gets its own session. */
+static void post_modern(conn_t *c, json_t *msg) {
+  const char *method = json_string_value(json_object_get(msg, "method"));
+  json_t *params = json_object_get(msg, "params");
+  const char *meta_version = json_string_value(json_object_get(json_object_get(params, "_meta"), "io.modelcontextprotocol/protocolVersion"));
+  char why[256] = "";
+  if (!method) snprintf(why, sizeof why, "a 2026-07-28 POST carries one request or notification");
+  else if (!c->mcp_method[0]) snprintf(why, sizeof why, "Mcp-Method header is required");
+  else if (strcmp(c->mcp_method, method) != 0) snprintf(why, sizeof why, "Mcp-Method header '%.60s' does not match method '%.60s'", c->mcp_method, method);
+  else if (meta_version && strcmp(meta_version, c->protocol_version) != 0)
+    snprintf(why, sizeof why, "MCP-Protocol-Version header does not match _meta protocolVersion");
+  else {
+    const char *key = strcmp(method, "resources/read") == 0 ? "uri" : "name";
+    bool named = strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0 || strcmp(method, "resources/read") == 0;
+    const char *value = json_string_value(json_object_get(params, key));
+    if (named && !c->mcp_name[0]) snprintf(why, sizeof why, "Mcp-Name header is required for %s", method);
+    else if (named && value && strcmp(value, c->mcp_name) != 0)
+      snprintf(why, sizeof why, "Mcp-Name header '%.100s' does not match params.%s", c->mcp_name, key);
+  }
+  if (why[0]) {
+    respond_error(c, 400, MCP_HEADER_MISMATCH, why);
+    return;
+  }
+  c->ephemeral = mcp_session_new(c->srv->mcp, &eph_ops, c);
+  char *text = json_dumps(msg, JSON_COMPACT);
+  bool answered = mcp_session_handle(c->ephemeral, text, strlen(text), c);
+  free(text);
+  if (!answered && !c->headers_queued) respond(c, 202, "text/plain", "");
+}
+
+static void post_mcp(conn_t *c) {
+  http_server_t *h = c->srv;
+  char sid[64];
+  bool has_sid = custom(c->wsi, "mcp-session-id:", sid, sizeof sid) > 0;
+  json_error_t e;
+  json_t *msg = json_loadb(c->body ? c->body : "", c->blen, JSON_DECODE_ANY, &e);
+  if (!msg) {
+    char text[300];
+    snprintf(text, sizeof text, "Parse error: %s (at byte %d)", e.text, e.position);
+    respond_error(c, 400, JSONRPC_PARSE_ERROR, text);
+    return;
+  }
+  if (strcmp(c->protocol_version, MODERN) == 0 && !has_sid) {
+    c->modern = true;
+    post_modern(c, msg);
+    json_decref(msg);
+    return;
+  }
+  const char *method = json_string_value(json_object_get(msg, "method"));
+  bool is_init = method && strcmp(method, "initialize") == 0;
+  hsession_t *hs = NULL;
+  if (is_init && !has_sid) {
+    if (h->nsessions >= h->cfg->max_sessions) {
+      json_decref(msg);
+      respond_error(c, 503, JSONRPC_INTERNAL_ERROR, "Too many sessions (--max-sessions); try again later");
+      return;
+    }
+    hs = hs_new(h, HS_STREAMABLE);
+    add_header(c, "Mcp-Session-Id", hs->id);
+  } else if (!has_sid) {
+    json_t *meta_v = json_object_get(json_object_get(json_object_get(msg, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
+    json_decref(msg);
+    if (meta_v) {
+      respond_error(c, 400, MCP_HEADER_MISMATCH, "MCP-Protocol-Version: 2026-07-28 header is required with per-request _meta");
+      return;
+    }
+    respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+    return;
+  } else {
+    hs = hs_find(h, sid);
+    if (!hs) {
+      json_decref(msg);
+      respond_error(c, 404, -32001, "Session not found: it expired or was deleted; initialize again");
+      return;
+    }
+    const char *negotiated = mcp_session_version(hs->mcp);
+    if (c->protocol_version[0] && !version_supported(c->protocol_version)) {
+      json_decref(msg);
+      char text[160];
+      snprintf(text, sizeof text, "Bad Request: unsupported MCP-Protocol-Version %.40s", c->protocol_version);
+      respond_error(c, 400, JSONRPC_INVALID_REQUEST, text);
+      return;
+    }
+    if (c->protocol_version[0] && negotiated && strcmp(c->protocol_version, negotiated) != 0) {
+      json_decref(msg);
+      char text[160];
+      snprintf(text, sizeof text, "Bad Request: MCP-Protocol-Version %.40s differs from the negotiated %s", c->protocol_version, negotiated);
+      respond_error(c, 400, JSONRPC_INVALID_REQUEST, text);
+      return;
+    }
+  }
+  json_decref(msg);
+  hs_touch(hs);
+  c->hs = hs;
+  hs->conns++;
+  snprintf(c->stream_id, sizeof c->stream_id, "p%llu", ++hs->post_counter);
+  bool answered = mcp_session_handle(hs->mcp, c->body, c->blen, c);
+  if (!answered && !c->headers_queued) respond(c, 202, "text/plain", "");
+}
+
+/* GET /mcp: the standalone stream, or a replay from Last-Event-ID. */
+static void get_mcp(conn_t *c) {
+  char sid[64], last[64], accept[256];
+  header(c->wsi, WSI_TOKEN_HTTP_ACCEPT, accept, sizeof accept);
+  if (strcmp(c->protocol_version, MODERN) == 0 && custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
+    add_header(c, "Allow", "POST");
+    respond_error(c, 405, JSONRPC_METHOD_NOT_FOUND, "Method Not Allowed: 2026-07-28 uses POST only");
+    return;
+  }
+  if (!strstr(accept, "text/event-stream")) {
+    respond_error(c, 406, JSONRPC_INVALID_REQUEST, "Not Acceptable: GET /mcp needs Accept: text/event-stream");
+    return;
+  }
+  if (custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
+    respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+    return;
+  }
+  hsession_t *hs = hs_find(c->srv, sid);
+  if (!hs) {
+    respond_error(c, 404, -32001, "Session not found: it expired or was deleted; initialize again");
+    return;
+  }
+  hs_touch(hs);
+  c->kind = C_STREAM;
+  c->hs = hs;
+  hs->conns++;
+  begin_response(c, 200, "text/event-stream");
+  c->sse = true;
+  add_header(c, "Cache-Control", "no-cache");
+  add_header(c, "X-Accel-Buffering", "no");
+  bool has_last = custom(c->wsi, "last-event-id:", last, sizeof last) > 0;
+  char stream[16] = "g";
+  unsigned long long after = 0;
+  if (has_last) {
+    char *dash = strrchr(last, '-');
+    if (dash && (size_t)(dash - last) < sizeof stream) {
+      snprintf(stream, sizeof stream, "%.*s", (int)(dash - last), last);
+      after = strtoull(dash + 1, NULL, 10);
+    }
+  }
+  snprintf(c->stream_id, sizeof c->stream_id, "%s", stream);
+  /* Replay what that stream missed (events kept while no stream was open count as "g"). */
+  for (size_t i = 0; i < hs->ring_count; i++) {
+    ring_event_t *e = &hs->ring[(hs->ring_start + i) % RING_EVENTS];
+    if (strcmp(e->stream, stream) != 0 || (has_last && e->seq <= after)) continue;
+    char head[64];
+    int n = snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", e->stream, e->seq);
+    size_t len = strlen(e->data);
+    char *ev = malloc((size_t)n + len + 2);
+    if (!ev) break;
+    memcpy(ev, head, (size_t)n);
+    memcpy(ev + n, e->data, len);
+    memcpy(ev + n + len, "\n\n", 2);
+    queue_raw(c, ev, (size_t)n + len + 2, false);
+    free(ev);
+  }
+  if (stream[0] == 'g') {
+    if (hs->stream && hs->stream != c) { /* one standalone stream per session: the new one wins */
+      hs->stream->hs = NULL;
+      hs->stream->close_after = true;
+      lws_callback_on_writable(hs->stream->wsi);
+      hs->conns--;
+    }
+    hs->stream = c;
+  } else {
+    queue_raw(c, ": replay done\n\n", 15, true); /* a POST stream ends after its replay */
+  }
+  lws_callback_on_writable(c->wsi);
+}
+
+static void delete_mcp(conn_t *c) {
+  char sid[64];
+  if (custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
+    if (strcmp(c->protocol_version, MODERN) == 0) {
+      add_header(c, "Allow", "POST");
+      respond_error(c, 405, JSONRPC_METHOD_NOT_FOUND, "Method Not Allowed: 2026-07-28 has no sessions to delete");
+    } else {
+      respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+    }
+    return;
+  }
+  hsession_t *hs = hs_find(c->srv, sid);
+  if (!hs) {
+    respond_error(c, 404, -32001, "Session not found");
+    return;
+  }
+  hs_close(hs);
+  hs_maybe_free(hs);
+  respond(c, 200, "text/plain", "");
+}
+
+/* ---- legacy HTTP+SSE ---------------------------------------------------------------- */
+
+static void get_sse(conn_t *c) {
+  http_server_t *h = c->srv;
+  if (h->nsessions >= h->cfg->max_sessions) {
+    respond_error(c, 503, JSONRPC_INTERNAL_ERROR, "Too many sessions (--max-sessions)");
+    return;
+  }
+  hsession_t *hs = hs_new(h, HS_SSE);
+  c->kind = C_STREAM;
+  c->hs = hs;
+  hs->stream = c;
+  hs->conns++;
+  begin_response(c, 200, "text/event-stream");
+  c->sse = true;
+  add_header(c, "Cache-Control", "no-cache");
+  add_header(c, "X-Accel-Buffering", "no");
+  char ev[128];
+  int n = snprintf(ev, sizeof ev, "event: endpoint\ndata: /messages?sessionId=%s\n\n", hs->id);
+  queue_raw(c, ev, (size_t)n, false);
+}
+
+static void post_messages(conn_t *c) {
+  char arg[96];
+  const char *sid = lws_get_urlarg_by_name(c->wsi, "sessionId=", arg, sizeof arg); /* points into arg */
+  if (!sid || !sid[0]) {
+    respond_error(c, 400, -32000, "Bad Request: sessionId query parameter is required");
+    return;
+  }
+  hsession_t *hs = hs_find(c->srv, sid);
+  if (!hs || hs->kind != HS_SSE) {
+    respond_error(c, 404, -32001, "Session not found");
+    return;
+  }
+  hs_touch(hs);
+  respond(c, 202, "text/plain", "Accepted");
+  mcp_session_handle(hs->mcp, c->body ? c->body : "", c->blen, NULL);
+}
+
+/* ---- health and metrics ------------------------------------------------------------- */
+
+static void get_plain(conn_t *c, const char *path) {
+  http_server_t *h = c->srv;
+  if (strcmp(path, "/healthz") == 0) {
+    respond(c, 200, "text/plain", "ok\n");
+  } else if (strcmp(path, "/readyz") == 0) {
+    bool ready = h->ready && !h->draining;
+    respond(c, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n");
+  } else {
+    char *text = metrics_render(h->metrics, 0, mcp_active_calls(h->mcp));
+    respond(c, 200, "text/plain; version=0.0.4", text);
+    free(text);
+  }
+}
+
+/* ---- the lws callback --------------------------------------------------------------- */
+
+static void live_add(http_server_t *h, conn_t *c) {
+  c->next_live = h->live;
+  if (h->live) h->live->prev_live = c;
+  h->live = c;
+  h->nconns++;
+}
+
+static void live_remove(http_server_t *h, conn_t *c) {
+  if (c->prev_live) c->prev_live->next_live = c->next_live;
+  else if (h->live == c) h->live = c->next_live;
+  else return;
+  if (c->next_live) c->next_live->prev_live = c->prev_live;
+  c->next_live = c->prev_live = NULL;
+  h->nconns--;
+}
+
+/* Resets the per-transaction state of a keep-alive connection. */
+static void conn_reset(conn_t *c) {
+  queue_free(c);
+  free(c->body);
+  c->body = NULL;
+  c->blen = c->bcap = 0;
+  c->too_big = c->modern = false;
+  c->status = 0;
+  c->ctype = NULL;
+  c->extra[0] = '\0';
+  c->headers_queued = c->headers_sent = c->sse = c->final_queued = c->answered = false;
+  c->protocol_version[0] = c->mcp_method[0] = c->mcp_name[0] = '\0';
+}
+
+/* The end of an HTTP transaction or connection: an unanswered POST is cancelled. */
+static void conn_end(conn_t *c) {
+  if (c->kind == C_POST && c->hs && !c->answered && c->hs->mcp) mcp_session_origin_gone(c->hs->mcp, c);
+  if (c->ephemeral) {
+    mcp_session_origin_gone(c->ephemeral, c);
+    mcp_session_close(c->ephemeral);
+    c->ephemeral = NULL;
+  }
+  if (c->hs && c->hs->kind == HS_SSE && c->hs->stream == c) { /* the legacy stream is the session */
+    hsession_t *hs = c->hs;
+    hs_close(hs);
+    c->hs = hs;
+    hs->conns++;
+  }
+  conn_detach(c);
+  c->kind = C_NONE;
+}
+
+static int write_headers(conn_t *c) {
+  unsigned char buf[LWS_PRE + 1024], *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof buf - 1];
+  lws_filepos_t len = c->sse ? LWS_ILLEGAL_HTTP_CONTENT_LEN : (lws_filepos_t)(c->q_head ? c->q_head->len : 0);
+  if (lws_add_http_common_headers(c->wsi, (unsigned int)c->status, c->ctype, len, &p, end)) return -1;
+  for (char *line = c->extra; *line;) {
+    char *colon = strchr(line, ':'), *eol = strstr(line, "\r\n");
+    if (!colon || !eol) break;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(colon - line + 1), line);
+    for (char *q = name; *q; q++) *q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+    const char *value = colon + 2;
+    if (lws_add_http_header_by_name(c->wsi, (const unsigned char *)name, (const unsigned char *)value,
+                                    (int)(eol - value), &p, end))
+      return -1;
+    line = eol + 2;
+  }
+  if (lws_finalize_write_http_header(c->wsi, start, &p, end)) return -1;
+  c->headers_sent = true;
+  return 0;
+}
+
+static int on_writeable(conn_t *c) {
+  if (c->kind == C_WS) {
+    if (c->going_away && !c->q_head) {
+      lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"server shutting down", 20);
+      return -1;
+    }
+    if (c->close_after && !c->q_head) return -1;
+    outbuf_t *b = c->q_head;
+    if (!b) return 0;
+    c->q_head = b->next;
+    if (!c->q_head) c->q_tail = NULL;
+    c->q_bytes -= b->len;
+    int n = lws_write(c->wsi, b->data + LWS_PRE, b->len, LWS_WRITE_TEXT);
+    free(b);
+    if (n < 0) return -1;
+    if (c->q_head || c->going_away) lws_callback_on_writable(c->wsi);
+    return 0;
+  }
+  if (c->headers_queued && !c->headers_sent) {
+    if (write_headers(c) != 0) return -1;
+    if (c->q_head || c->close_after) lws_callback_on_writable(c->wsi);
+    return 0;
+  }
+  outbuf_t *b = c->q_head;
+  if (!b) {
+    if (c->close_after) {
+      if (c->headers_sent) lws_write(c->wsi, (unsigned char *)"", 0, LWS_WRITE_HTTP_FINAL);
+      return -1;
+    }
+    return 0;
+  }
+  c->q_head = b->next;
+  if (!c->q_head) c->q_tail = NULL;
+  c->q_bytes -= b->len;
+  bool final = b->final;
+  int n = lws_write(c->wsi, b->data + LWS_PRE, b->len, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+  free(b);
+  if (n < 0) return -1;
+  if (final) {
+    bool sse = c->sse;
+    conn_end(c);
+    conn_reset(c);
+    /* Without a content length the end of an SSE response is the end of the connection. */
+    if (sse || lws_http_transaction_completed(c->wsi)) return -1;
+    return 0;
+  }
+  if (c->q_head || c->close_after) lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+static int on_http(conn_t *c, const char *path) {
+  http_server_t *h = c->srv;
+  conn_reset(c);
+  struct lws *wsi = c->wsi;
+  bool post = method_is(wsi, WSI_TOKEN_POST_URI), get = method_is(wsi, WSI_TOKEN_GET_URI);
+  bool del = method_is(wsi, WSI_TOKEN_DELETE_URI), options = method_is(wsi, WSI_TOKEN_OPTIONS_URI);
+  bool mcp_path = strcmp(path, "/mcp") == 0 || strcmp(path, "/mcp/") == 0;
+  c->kind = C_SIMPLE;
+  if (h->draining) {
+    respond_error(c, 503, JSONRPC_INTERNAL_ERROR, "Server is shutting down");
+    return 0;
+  }
+  if (get && (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 || strcmp(path, "/metrics") == 0)) {
+    get_plain(c, path);
+    return 0;
+  }
+  if (!mcp_path && strcmp(path, "/sse") != 0 && strcmp(path, "/messages") != 0 && strcmp(path, "/message") != 0) {
+    respond(c, 404, "text/plain", "Not Found: MCP is at /mcp (Streamable HTTP, WebSocket) and /sse (legacy)\n");
+    return 0;
+  }
+  if (!admit(c, true)) return 0;
+  if (options) {
+    add_header(c, "Allow", "GET, POST, DELETE, OPTIONS");
+    respond(c, 204, "text/plain", "");
+    return 0;
+  }
+  custom(wsi, "mcp-protocol-version:", c->protocol_version, sizeof c->protocol_version);
+  custom(wsi, "mcp-method:", c->mcp_method, sizeof c->mcp_method);
+  custom(wsi, "mcp-name:", c->mcp_name, sizeof c->mcp_name);
+  if (post) {
+    char ctype[128], accept[256];
+    header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof ctype);
+    header(wsi, WSI_TOKEN_HTTP_ACCEPT, accept, sizeof accept);
+    if (strncasecmp(ctype, "application/json", 16) != 0) {
+      respond_error(c, 415, JSONRPC_INVALID_REQUEST, "Unsupported Media Type: Content-Type must be application/json");
+      c->close_after = true;
+      return 0;
+    }
+    if (mcp_path && (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream"))) {
+      respond_error(c, 406, JSONRPC_INVALID_REQUEST, "Not Acceptable: Accept must list application/json and text/event-stream");
+      c->close_after = true;
+      return 0;
+    }
+    c->kind = C_POST;
+    return 0; /* the body follows */
+  }
+  if (get && mcp_path) {
+    get_mcp(c);
+    return 0;
+  }
+  if (get && strcmp(path, "/sse") == 0) {
+    get_sse(c);
+    return 0;
+  }
+  if (del && mcp_path) {
+    delete_mcp(c);
+    return 0;
+  }
+  add_header(c, "Allow", mcp_path ? "GET, POST, DELETE" : strcmp(path, "/sse") == 0 ? "GET" : "POST");
+  respond_error(c, 405, JSONRPC_METHOD_NOT_FOUND, "Method Not Allowed");
+  return 0;
+}
+
+static int on_body(conn_t *c, const char *in, size_t len) {
+  if (c->too_big) return 0;
+  size_t max = c->srv->cfg->max_message_bytes;
+  if (c->blen + len > max) {
+    c->too_big = true;
+    free(c->body);
+    c->body = NULL;
+    c->blen = c->bcap = 0;
+    char text[160];
+    snprintf(text, sizeof text, "Payload Too Large: the body exceeds %zu bytes (--max-message-bytes)", max);
+    respond_error(c, 413, JSONRPC_INVALID_REQUEST, text);
+    c->close_after = true;
+    c->kind = C_SIMPLE;
+    return 0;
+  }
+  if (c->blen + len + 1 > c->bcap) {
+    size_t cap = c->bcap ? c->bcap : 4096;
+    while (cap < c->blen + len + 1) cap *= 2;
+    char *nb = realloc(c->body, cap);
+    if (!nb) return -1;
+    c->body = nb;
+    c->bcap = cap;
+  }
+  memcpy(c->body + c->blen, in, len);
+  c->blen += len;
+  c->body[c->blen] = '\0';
+  return 0;
+}
+
+static void on_body_done(conn_t *c, const char *path) {
+  if (c->too_big || c->headers_queued) return;
+  if (strcmp(path, "/mcp") == 0 || strcmp(path, "/mcp/") == 0) post_mcp(c);
+  else post_messages(c);
+}
+
+/* WebSocket: whole messages up to the limit; binary frames are answered, not fatal. */
+static int on_ws_receive(conn_t *c, const char *in, size_t len) {
+  size_t max = c->srv->cfg->max_message_bytes;
+  if (lws_frame_is_binary(c->wsi)) {
+    if (lws_is_final_fragment(c->wsi))
+      queue_raw(c, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"Invalid Request: binary frames are not MCP messages; send JSON as text frames\"}}",
+                135, false);
+    return 0;
+  }
+  if (c->blen + len > max) {
+    lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"message too big", 15);
+    return -1;
+  }
+  if (on_body(c, in, len) != 0) return -1;
+  if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi)) return 0;
+  if (c->hs && c->hs->mcp) {
+    hs_touch(c->hs);
+    mcp_session_handle(c->hs->mcp, c->body, c->blen, NULL);
+  }
+  c->blen = 0;
+  return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
+  conn_t *c = user;
+  http_server_t *h = lws_context_user(lws_get_context(wsi));
+  switch (reason) {
+  case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
+    if (c && !c->srv) {
+      c->srv = h;
+      c->wsi = wsi;
+      live_add(h, c);
+    }
+    break;
+  case LWS_CALLBACK_HTTP:
+    return on_http(c, in);
+  case LWS_CALLBACK_HTTP_BODY:
+    return c->kind == C_POST || c->too_big ? on_body(c, in, len) : 0;
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    if (c->kind == C_POST) {
+      char uri[64] = "";
+      char *p = NULL;
+      int n = 0;
+      if (lws_http_get_uri_and_method(wsi, &p, &n) >= 0 && p) snprintf(uri, sizeof uri, "%.*s", n, p);
+      char *q = strchr(uri, '?');
+      if (q) *q = '\0';
+      on_body_done(c, uri);
+    }
+    return 0;
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    return c ? on_writeable(c) : 0;
+  case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (c && c->srv) {
+      conn_end(c);
+      conn_reset(c);
+      live_remove(h, c);
+      c->srv = NULL;
+    }
+    break;
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    /* The WebSocket handshake: same checks as HTTP, answered by refusing the upgrade. The
+     * connection stops being an HTTP one here; ESTABLISHED registers it again. */
+    if (c && c->srv) {
+      live_remove(h, c);
+      c->srv = NULL;
+    }
+    conn_t probe = { .srv = h, .wsi = wsi };
+    char path[64] = "";
+    lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+    bool ok = strcmp(path, "/mcp") == 0 && !h->draining && admit(&probe, false) && h->nsessions < h->cfg->max_sessions;
+    queue_free(&probe);
+    if (!ok) log_warn("http: refused a WebSocket upgrade to %s", path);
+    return ok ? 0 : 1;
+  }
+  case LWS_CALLBACK_ESTABLISHED:
+    c->srv = h;
+    c->wsi = wsi;
+    c->kind = C_WS;
+    live_add(h, c);
+    c->hs = hs_new(h, HS_WS);
+    c->hs->stream = c;
+    c->hs->conns++;
+    break;
+  case LWS_CALLBACK_RECEIVE:
+    return on_ws_receive(c, in, len);
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    return on_writeable(c);
+  case LWS_CALLBACK_CLOSED:
+    if (c->hs) {
+      hsession_t *hs = c->hs;
+      hs_close(hs);
+      c->hs = hs;
+      hs->conns++;
+      conn_detach(c);
+    }
+    queue_free(c);
+    free(c->body);
+    c->body = NULL;
+    live_remove(h, c);
+    break;
+  default:
+    break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- life --------------------------------------------------------------------------- */
+
+static void lws_log(int level, const char *line) {
+  size_t n = strlen(line);
+  while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+  log_msg(level == LLL_ERR ? LOG_ERROR : level == LLL_WARN ? LOG_WARNING : LOG_DEBUG, "lws: %.*s", (int)n, line);
+}
+
+http_server_t *http_new(uv_loop_t *loop, mcp_t *m, metrics_t *metrics, const config_t *cfg, char *err, size_t errlen) {
+  http_server_t *h = ack_xcalloc(1, sizeof *h);
+  h->loop = loop;
+  h->mcp = m;
+  h->metrics = metrics;
+  h->cfg = cfg;
+  h->auth_token = cfg->auth_token ? ack_strdup(cfg->auth_token) : NULL;
+  h->loopback = http_bind_is_loopback(cfg->host);
+  h->protocols[0] = (struct lws_protocols){ "mcp", callback, sizeof(conn_t), 65536, 0, NULL, 0 };
+  /* WebSocket keepalive: ping after 30 s without traffic, hang up a peer silent for 60 s. */
+  h->retry.secs_since_valid_ping = 30;
+  h->retry.secs_since_valid_hangup = 60;
+  lws_set_log_level(log_get_level() <= LOG_DEBUG ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : (LLL_ERR | LLL_WARN), lws_log);
+  void *foreign[] = { loop };
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.port = cfg->port;
+  info.iface = cfg->host;
+  info.protocols = h->protocols;
+  info.user = h;
+  info.foreign_loops = foreign;
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE * 0 |
+                 LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
+  info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
+  info.max_http_header_pool = 64;
+  info.timeout_secs = 20;          /* a client that connects and sends nothing is dropped */
+  info.ka_time = 60;               /* TCP keepalive finds half-open peers */
+  info.ka_probes = 3;
+  info.ka_interval = 10;
+  info.retry_and_idle_policy = &h->retry;
+  info.fd_limit_per_thread = (unsigned int)cfg->max_sessions + 64;
+  if (cfg->tls_cert) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = cfg->tls_cert;
+    info.ssl_private_key_filepath = cfg->tls_key;
+  }
+  h->ctx = lws_create_context(&info);
+  if (!h->ctx) {
+    snprintf(err, errlen, "cannot listen on %s:%d (in use, or a bad TLS certificate or key?)", cfg->host, cfg->port);
+    free(h->auth_token);
+    free(h);
+    return NULL;
+  }
+  uv_timer_init(loop, &h->sweep);
+  h->sweep.data = h;
+  uv_timer_start(&h->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
+  return h;
+}
+
+static void free_server(uv_handle_t *t) { free(t->data); }
+
+void http_set_ready(http_server_t *h, bool ready) { h->ready = ready; }
+int http_connections(const http_server_t *h) { return h->nconns; }
+
+void http_drain(http_server_t *h) {
+  h->draining = true;
+  for (conn_t *c = h->live; c; c = c->next_live) {
+    if (c->kind == C_WS) {
+      c->going_away = true;
+      lws_callback_on_writable(c->wsi);
+    } else if (c->kind == C_STREAM) {
+      c->close_after = true;
+      lws_callback_on_writable(c->wsi);
+    }
+  }
+}
+
+void http_free(http_server_t *h) {
+  if (!h) return;
+  for (hsession_t *hs = h->sessions; hs; hs = hs->next) hs_close(hs);
+  lws_context_destroy(h->ctx);
+  while (h->sessions) {
+    hsession_t *hs = h->sessions;
+    h->sessions = hs->next;
+    for (size_t i = 0; i < hs->ring_count; i++) free(hs->ring[(hs->ring_start + i) % RING_EVENTS].data);
+    free(hs);
+  }
+  uv_timer_stop(&h->sweep);
+  free(h->auth_token);
+  uv_close((uv_handle_t *)&h->sweep, free_server); /* h goes with its last handle */
+}
