@@ -7,11 +7,20 @@ local schema = require("schema")
 local M = {}
 
 -- Checked in this order after unknown keys, so the first error is stable.
-local FIELDS = { "name", "title", "description", "toolset", "annotations",
-                 "input", "output", "handler", "timeout", "meta" }
+-- A file defines a tool (the default), a prompt or a resource; each kind has its keys.
+local FIELDS = {
+  tool = { "kind", "name", "title", "description", "toolset", "annotations",
+           "input", "output", "handler", "timeout", "meta" },
+  prompt = { "kind", "name", "title", "description", "arguments", "handler", "complete", "timeout", "meta" },
+  resource = { "kind", "name", "title", "description", "uri", "uri_template", "mime_type", "handler",
+               "complete", "timeout", "meta" },
+}
 
 local KNOWN = {}
-for _, k in ipairs(FIELDS) do KNOWN[k] = true end
+for kind, fields in pairs(FIELDS) do
+  KNOWN[kind] = {}
+  for _, k in ipairs(fields) do KNOWN[kind][k] = true end
+end
 
 local ANNOTATIONS = { readOnlyHint = "boolean", destructiveHint = "boolean",
                       idempotentHint = "boolean", openWorldHint = "boolean",
@@ -113,7 +122,42 @@ local CHECKS = {
     return nil
   end,
   meta = function(def) return want(def.meta, "meta", "table", false) end,
+  kind = function(def) return want(def.kind, "kind", "string", false) end,
+  complete = function(def) return want(def.complete, "complete", "function", false) end,
+  mime_type = function(def) return want(def.mime_type, "mime_type", "string", false) end,
+  arguments = function(def)
+    local a = def.arguments
+    local err = want(a, "arguments", "table", false)
+    if err or a == nil then return err end
+    for i, arg in ipairs(a) do
+      local key = "arguments[" .. i .. "]"
+      if type(arg) ~= "table" then return "key " .. show(key) .. " must be a table, got " .. type(arg) end
+      err = want(arg.name, key .. ".name", "string", true) or want(arg.description, key .. ".description", "string", false)
+        or want(arg.required, key .. ".required", "boolean", false)
+      if err then return err end
+    end
+    return nil
+  end,
+  uri = function(def)
+    local err = want(def.uri, "uri", "string", false) or want(def.uri_template, "uri_template", "string", false)
+    if err then return err end
+    if (def.uri == nil) == (def.uri_template == nil) then return 'exactly one of "uri" and "uri_template" is required' end
+    local u = def.uri or def.uri_template
+    if not u:find("^[%a][%w+.%-]*:") then return "uri " .. show(u) .. " must start with a scheme (test://, k8s://)" end
+    return nil
+  end,
+  uri_template = function() return nil end, -- checked with uri
 }
+
+-- A prompt's arguments become the input schema its arguments are validated against.
+local function prompt_input(def)
+  local props, required = {}, {}
+  for _, arg in ipairs(def.arguments or {}) do
+    props[arg.name] = { type = "string", description = arg.description }
+    if arg.required then required[#required + 1] = arg.name end
+  end
+  return { type = "object", properties = props, required = required }
+end
 
 -- Checks def, the value tools/<base>.lua returned. Returns true, or nil and
 -- "<path>: <reason>", e.g. tools/foo.lua: unknown key "hander"; path defaults to
@@ -127,15 +171,33 @@ function M.check(def, base, path)
   if type(def) ~= "table" then
     return nil, file .. "must return a table, got " .. type(def)
   end
+  local kind = def.kind == nil and "tool" or def.kind
+  if not FIELDS[kind] then
+    return nil, file .. 'key "kind" must be "tool", "prompt" or "resource", got ' .. show(kind)
+  end
   -- Unknown keys first: a misspelt "hander" explains the missing "handler".
   for _, k in ipairs(sorted_keys(def)) do
-    if not KNOWN[k] then return nil, file .. "unknown key " .. show(k) end
+    if not KNOWN[kind][k] then return nil, file .. "unknown key " .. show(k) end
   end
-  for _, k in ipairs(FIELDS) do
+  for _, k in ipairs(FIELDS[kind]) do
     local err = CHECKS[k](def, base)
     if err then return nil, file .. err end
   end
   return true
+end
+
+-- Readies a checked definition for the host, which validates every kind's arguments the
+-- same way: prompts and resources get the input schema their arguments imply.
+function M.prepare(def)
+  local kind = def.kind or "tool"
+  if kind == "prompt" then def.input = prompt_input(def) end
+  if kind == "resource" then def.input = { type = "object" } end
+  return def
+end
+
+-- The kind a checked definition declares.
+function M.kind(def)
+  return def.kind or "tool"
 end
 
 -- MCP's readOnlyHint defaults to false: a tool is a write tool unless it says otherwise.

@@ -30,7 +30,10 @@ struct host_call {
   host_op_t *pending;
   const host_call_ops_t *ops;
   void *ud;
-  bool modern, allow_write, can_elicit;
+  bool modern, allow_write;
+  json_t *client_caps;         /* 2026-07-28: the request's clientCapabilities (owned) */
+  const char *kind;            /* "tool", "prompt", "resource", "complete" */
+  char *uri;                   /* resources: the uri read */
   bool finished, closing, preempted, input_required;
   const char *kill_reason;     /* static text when killed */
   char kill_buf[160];
@@ -40,7 +43,7 @@ struct host_call {
   json_t *args;                /* until the call runs */
   uint64_t slice_start;
   double last_progress;
-  int elicit_seq;
+  int ask_seq;
   json_t *input_responses;     /* owned copy */
   json_t *input_requests;      /* built when an answer is missing (2026-07-28) */
   uv_timer_t deadline;         /* its close callback frees the call */
@@ -272,7 +275,9 @@ static void build_base(lua_host_t *h) {
   lua_pop(L, 1);
   lua_pushcfunction(L, l_print);
   lua_setfield(L, -2, "print");
-  static const luaL_Reg host_modules[] = { { "json", luaopen_json }, { "time", luaopen_time }, { "log", luaopen_log }, { NULL, NULL } };
+  static const luaL_Reg host_modules[] = {
+    { "json", luaopen_json }, { "time", luaopen_time }, { "log", luaopen_log }, { "mcp", luaopen_mcp }, { NULL, NULL }
+  };
   for (const luaL_Reg *m = host_modules; m->name; m++) {
     m->func(L);
     lua_setfield(L, -2, m->name);
@@ -397,41 +402,34 @@ static int ctx_cancelled(lua_State *L) {
   return 1;
 }
 
-typedef struct elicit_op {
+typedef struct ask_op {
   host_op_t op;
-} elicit_op_t;
+  char what[24];               /* "ctx.elicit", for error messages */
+} ask_op_t;
 
-static void elicit_cancel(host_op_t *op) { free(op); }
+static void ask_cancel(host_op_t *op) { free(op); }
 
-static int elicit_k(lua_State *L, int status, lua_KContext kctx) {
+static int ask_k(lua_State *L, int status, lua_KContext kctx) {
   ACK_UNUSED(status);
   ACK_UNUSED(kctx);
   /* stack: ..., result | nil, error */
-  if (lua_isnil(L, -2)) return luaL_error(L, "ctx.elicit: %s", lua_tostring(L, -1));
+  if (lua_isnil(L, -2)) return luaL_error(L, "%s", lua_tostring(L, -1));
   lua_pop(L, 1);
   return 1;
 }
 
-/* ctx.elicit{message=, schema=} -> {action=, content=}. Legacy: an elicitation/create
- * request to the client. 2026-07-28: the answer comes with the retried request, or the call
- * ends with input_required and its handler runs again from the start when it does. */
-static int ctx_elicit(lua_State *L) {
-  host_call_t *c = ctx_call(L, "ctx.elicit");
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_getfield(L, 1, "message");
-  const char *msg = luaL_checkstring(L, -1);
-  lua_getfield(L, 1, "schema");
-  char err[200];
-  json_t *schema = lua_istable(L, -1) ? ljson_to(L, -1, err, sizeof err) : json_pack("{s:s,s:{}}", "type", "object", "properties");
-  if (!schema) return luaL_error(L, "ctx.elicit: schema: %s", err);
-  json_t *params = json_pack("{s:s,s:s,s:o}", "mode", "form", "message", msg, "requestedSchema", schema);
-  lua_pop(L, 2);
-  char key[32];
-  snprintf(key, sizeof key, "elicit-%d", ++c->elicit_seq);
+/* What ctx.elicit, ctx.sample and ctx.roots share: a request to the client, answered in
+ * the legacy era by a server-to-client request (the call waits), and in 2026-07-28 by the
+ * retried request's inputResponses (else the call ends with input_required and its handler
+ * runs again from the start when the answer comes). params is stolen. */
+static int ctx_ask(lua_State *L, host_call_t *c, const char *what, const char *method, const char *capability,
+                   const char *prefix, json_t *params) {
+  char key[48];
+  snprintf(key, sizeof key, "%s-%d", prefix, ++c->ask_seq);
   if (c->modern) {
-    if (!c->can_elicit) {
+    if (!json_object_get(c->client_caps, capability)) {
       json_decref(params);
-      return luaL_error(L, "ctx.elicit: the client did not declare the elicitation capability");
+      return luaL_error(L, "%s: the client did not declare the %s capability", what, capability);
     }
     json_t *answer = json_object_get(c->input_responses, key);
     if (answer) {
@@ -440,34 +438,74 @@ static int ctx_elicit(lua_State *L) {
       return 1;
     }
     if (!c->input_requests) c->input_requests = json_object();
-    json_object_set_new(c->input_requests, key, json_pack("{s:s,s:o}", "method", "elicitation/create", "params", params));
+    json_object_set_new(c->input_requests, key, json_pack("{s:s,s:o}", "method", method, "params", params));
     c->input_required = true;
-    if (!lua_isyieldable(L)) return luaL_error(L, "ctx.elicit: cannot ask the user from here (inside a C callback)");
+    if (!lua_isyieldable(L)) return luaL_error(L, "%s: cannot ask the client from here (inside a C callback)", what);
     return lua_yield(L, 0);
   }
-  host_call_t *cur = lua_host_current_call(L, "ctx.elicit");
-  if (!c->ops->elicit || cur != c) {
+  host_call_t *cur = lua_host_current_call(L, what);
+  if (!c->ops->request || cur != c) {
     json_decref(params);
-    return luaL_error(L, "ctx.elicit: the client did not declare the elicitation capability");
+    return luaL_error(L, "%s: this transport cannot ask the client", what);
   }
-  elicit_op_t *op = ack_xcalloc(1, sizeof *op);
-  op->op.cancel = elicit_cancel;
-  if (c->ops->elicit(c->ud, c, params) != 0) {
+  ask_op_t *op = ack_xcalloc(1, sizeof *op);
+  op->op.cancel = ask_cancel;
+  snprintf(op->what, sizeof op->what, "%s", what);
+  if (c->ops->request(c->ud, c, method, params) != 0) {
     free(op);
-    return luaL_error(L, "ctx.elicit: the client did not declare the elicitation capability");
+    return luaL_error(L, "%s: the client did not declare the %s capability", what, capability);
   }
   c->pending = &op->op;
   op->op.call = c;
-  return lua_yieldk(L, 0, 0, elicit_k);
+  return lua_yieldk(L, 0, 0, ask_k);
+}
+
+/* [-0, +0]: the table argument of ctx.sample/ctx.elicit as JSON, or raises. */
+static json_t *table_arg(lua_State *L, int idx, const char *what) {
+  luaL_checktype(L, idx, LUA_TTABLE);
+  char err[200];
+  json_t *j = ljson_to(L, idx, err, sizeof err);
+  if (!j) luaL_error(L, "%s: %s", what, err);
+  return j;
+}
+
+/* ctx.elicit{message=, schema=} -> {action=, content=} */
+static int ctx_elicit(lua_State *L) {
+  host_call_t *c = ctx_call(L, "ctx.elicit");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "message");
+  const char *msg = luaL_checkstring(L, -1);
+  lua_getfield(L, 1, "schema");
+  json_t *schema = lua_istable(L, -1) ? table_arg(L, -1, "ctx.elicit: schema")
+                                      : json_pack("{s:s,s:{}}", "type", "object", "properties");
+  json_t *params = json_pack("{s:s,s:s,s:o}", "mode", "form", "message", msg, "requestedSchema", schema);
+  lua_pop(L, 2);
+  return ctx_ask(L, c, "ctx.elicit", "elicitation/create", "elicitation", "elicit", params);
+}
+
+/* ctx.sample{messages=, maxTokens=, systemPrompt=, ...} -> the client's CreateMessageResult */
+static int ctx_sample(lua_State *L) {
+  host_call_t *c = ctx_call(L, "ctx.sample");
+  json_t *params = table_arg(L, 1, "ctx.sample");
+  if (!json_object_get(params, "maxTokens")) json_object_set_new(params, "maxTokens", json_integer(1000));
+  return ctx_ask(L, c, "ctx.sample", "sampling/createMessage", "sampling", "sample", params);
+}
+
+/* ctx.roots() -> {roots = {...}} */
+static int ctx_roots(lua_State *L) {
+  host_call_t *c = ctx_call(L, "ctx.roots");
+  return ctx_ask(L, c, "ctx.roots", "roots/list", "roots", "roots", json_object());
 }
 
 void lua_host_call_answer(host_call_t *c, const json_t *result, const char *error) {
-  if (c->finished || !c->pending || c->pending->cancel != elicit_cancel) return;
+  if (c->finished || !c->pending || c->pending->cancel != ask_cancel) return;
+  char what[24];
+  snprintf(what, sizeof what, "%s", ((ask_op_t *)c->pending)->what);
   free(c->pending);
   c->pending = NULL;
   if (error) {
     lua_pushnil(c->co);
-    lua_pushstring(c->co, error);
+    lua_pushfstring(c->co, "%s: %s", what, error);
   } else {
     ljson_push(c->co, result);
     lua_pushnil(c->co);
@@ -485,7 +523,8 @@ static void push_ctx(lua_host_t *h, host_call_t *c) {
   lua_pushvalue(L, -1);
   c->box_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   static const luaL_Reg fns[] = {
-    { "progress", ctx_progress }, { "log", ctx_log }, { "cancelled", ctx_cancelled }, { "elicit", ctx_elicit }, { NULL, NULL }
+    { "progress", ctx_progress }, { "log", ctx_log }, { "cancelled", ctx_cancelled }, { "elicit", ctx_elicit },
+    { "sample", ctx_sample }, { "roots", ctx_roots }, { NULL, NULL }
   };
   luaL_setfuncs(L, fns, 1);
   lua_pushboolean(L, c->allow_write);
@@ -523,6 +562,7 @@ static void ready_remove(lua_host_t *h, host_call_t *c) {
 
 static void call_free_cb(uv_handle_t *handle) {
   host_call_t *c = handle->data;
+  free(c->uri);
   free(c->tool);
   free(c);
 }
@@ -554,6 +594,7 @@ static void call_finish(host_call_t *c, call_outcome_t outcome, json_t *result) 
   json_decref(c->input_responses);
   json_decref(c->input_requests);
   json_decref(c->args);
+  json_decref(c->client_caps);
   if (c->prev) c->prev->next = c->next;
   else h->calls = c->next;
   if (c->next) c->next->prev = c->prev;
@@ -575,6 +616,12 @@ static json_t *value_result(host_call_t *c, lua_State *co) {
     char msg[400];
     snprintf(msg, sizeof msg, "tool %s returned a value that is not JSON: %s", c->tool, err);
     return error_result("InvalidOutput", msg);
+  }
+  if (lua_getmetatable(co, -1)) { /* mcp.result{...}: the table is the whole result */
+    luaL_getmetatable(co, LMCP_RESULT_MT);
+    bool raw = lua_rawequal(co, -1, -2);
+    lua_pop(co, 2);
+    if (raw && json_is_object(v)) return v;
   }
   char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
   json_t *r = json_pack("{s:[{s:s,s:s}]}", "content", "type", "text", "text", text ? text : "");
@@ -682,7 +729,9 @@ host_call_t *lua_host_call_new(lua_host_t *h, const host_call_opts_t *o) {
   c->ops = o->ops;
   c->ud = o->ud;
   c->modern = o->modern;
-  c->can_elicit = o->can_elicit;
+  c->client_caps = o->client_caps ? json_deep_copy(o->client_caps) : NULL;
+  c->kind = o->kind ? o->kind : "tool";
+  c->uri = o->uri ? ack_strdup(o->uri) : NULL;
   c->allow_write = o->allow_write;
   c->max_instructions = h->limits.call_instructions;
   c->last_progress = -INFINITY;
@@ -723,10 +772,13 @@ void lua_host_call_run(host_call_t *c) {
   json_decref(args);
   lua_xmove(h->L, c->co, 1);
   lua_insert(c->co, -2); /* stack: invoke, validate, def, args, ctx */
+  lua_pushstring(c->co, c->kind);
+  if (c->uri) lua_pushstring(c->co, c->uri);
+  else lua_pushnil(c->co);
   arm_hook(c->co, HOOK_STEP);
   uint64_t ms = (uint64_t)(c->timeout * 1000.0);
   uv_timer_start(&c->deadline, on_deadline, ms ? ms : 1, 0);
-  call_resume(c, 4);
+  call_resume(c, 6);
 }
 
 void lua_host_call_cancel(host_call_t *c, const char *reason, bool report) {
@@ -773,11 +825,34 @@ uv_loop_t *lua_host_loop(lua_host_t *h) { return h->loop; }
 /* Runs in the call's coroutine: validate, run, check the output. Kept in Lua because it is
  * glue between two Lua functions; it lives in the binary so no tool file can change it. */
 static const char invoke_src[] =
-  "local validate, def, args, ctx = ...\n"
+  "local validate, def, args, ctx, kind, uri = ...\n"
+  "if kind == 'complete' then\n"
+  "  local r = def.complete and def.complete(args.name, args.value, args.context or {}) or {}\n"
+  "  if r.values == nil then r = { values = r } end\n"
+  "  local values = json.array()\n"
+  "  for i, v in ipairs(r.values) do if i <= 100 then values[i] = tostring(v) end end\n"
+  "  return true, mcp.result{ completion = { values = values, total = r.total or #r.values,\n"
+  "                                          hasMore = r.hasMore or #r.values > 100 } }\n"
+  "end\n"
   "local ok, err = validate(def.input, args, 'arguments')\n"
   "if not ok then return false, err end\n"
   "local r = def.handler(args, ctx)\n"
-  "if def.output ~= nil and type(r) == 'table' then\n"
+  "if kind == 'prompt' then\n"
+  "  if type(r) == 'string' then r = { messages = { { role = 'user', content = { type = 'text', text = r } } } } end\n"
+  "  if type(r) ~= 'table' or type(r.messages) ~= 'table' then error('a prompt returns a string or {messages = {...}}', 0) end\n"
+  "  if r.description == nil then r.description = def.description end\n"
+  "  return true, mcp.result(r)\n"
+  "elseif kind == 'resource' then\n"
+  "  if type(r) == 'string' then r = { text = r } end\n"
+  "  if type(r) ~= 'table' then error('a resource returns a string or {text=}, {blob=} or {contents=}', 0) end\n"
+  "  if r.contents == nil then\n"
+  "    r.uri = r.uri or uri\n"
+  "    r.mimeType = r.mimeType or def.mime_type\n"
+  "    r = { contents = { r } }\n"
+  "  end\n"
+  "  return true, mcp.result(r)\n"
+  "end\n"
+  "if def.output ~= nil and type(r) == 'table' and not mcp.is_result(r) then\n"
   "  local good, why = validate(def.output, r, 'result')\n"
   "  if not good then error('result does not match the output schema: ' .. why, 0) end\n"
   "end\n"

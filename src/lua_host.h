@@ -39,9 +39,10 @@ typedef struct host_call_ops {
   void (*progress)(void *ud, double progress, double total, const char *message);
   /* ctx.log: data is borrowed. Filtering by the client's level is the callee's job. */
   void (*log)(void *ud, log_level_t level, json_t *data);
-  /* ctx.elicit in the legacy era: send elicitation/create (params stolen) and later call
-   * lua_host_call_answer. Returns 0, or ACK_ESTATE when the client cannot answer. */
-  int (*elicit)(void *ud, host_call_t *call, json_t *params);
+  /* ctx.elicit/sample/roots in the legacy era: send the request method (elicitation/create,
+   * sampling/createMessage, roots/list) with params (stolen) to the client, and later call
+   * lua_host_call_answer. Returns 0, or ACK_ESTATE when the client did not declare it can. */
+  int (*request)(void *ud, host_call_t *call, const char *method, json_t *params);
   /* The end. result is stolen (NULL for CALL_CANCELLED). Called exactly once. */
   void (*done)(void *ud, call_outcome_t outcome, json_t *result);
 } host_call_ops_t;
@@ -53,7 +54,9 @@ typedef struct host_call_opts {
   const json_t *args;            /* borrowed; NULL means {} */
   const json_t *input_responses; /* borrowed; 2026-07-28 retry answers, or NULL */
   bool modern;                   /* 2026-07-28 request: ctx.elicit answers via MRTR */
-  bool can_elicit;               /* 2026-07-28: the request's clientCapabilities has elicitation */
+  const json_t *client_caps;     /* 2026-07-28: the request's clientCapabilities (borrowed) */
+  const char *kind;              /* "tool" (NULL), "prompt", "resource" or "complete" */
+  const char *uri;               /* resources: the uri being read */
   bool allow_write;
   double timeout;                /* seconds of wall clock */
   const host_call_ops_t *ops;
@@ -92,7 +95,8 @@ void lua_host_call_run(host_call_t *call);
 /* Stops a call: aborts its pending I/O, closes its coroutine and calls done with
  * CALL_CANCELLED (or an isError result naming reason when report is true: a timeout). */
 void lua_host_call_cancel(host_call_t *call, const char *reason, bool report);
-/* Resumes a call waiting in ctx.elicit with the client's answer (borrowed) or error text. */
+/* Resumes a call waiting in ctx.elicit/sample/roots with the client's answer (borrowed) or
+ * error text. */
 void lua_host_call_answer(host_call_t *call, const json_t *result, const char *error);
 /* Number of calls running. */
 int lua_host_active_calls(const lua_host_t *host);

@@ -52,6 +52,7 @@ static void req_free(mcp_req_t *r) {
   json_decref(r->progress_token);
   free(r->method);
   free(r->tool);
+  json_decref(r->listen_filter);
   free(r);
   session_maybe_free(s);
 }
@@ -135,6 +136,7 @@ static void session_maybe_free(mcp_session_t *s) {
   if (s->next) s->next->prev = s->prev;
   metrics_session(m->metrics, s->t->name, -1);
   json_decref(s->client_caps);
+  json_decref(s->subscriptions);
   free(s);
 }
 
@@ -477,15 +479,29 @@ void mcp_cancel_all(mcp_t *m, const char *reason) {
   }
 }
 
-void mcp_tools_changed(mcp_t *m) {
+void mcp_list_changed(mcp_t *m, unsigned kinds) {
+  static const struct { unsigned bit; const char *method, *filter; } lists[] = {
+    { 1u << REG_TOOL, "notifications/tools/list_changed", "toolsListChanged" },
+    { 1u << REG_PROMPT, "notifications/prompts/list_changed", "promptsListChanged" },
+    { 1u << REG_RESOURCE, "notifications/resources/list_changed", "resourcesListChanged" },
+  };
   for (mcp_session_t *s = m->sessions; s; s = s->next) {
-    if (s->initialized) {
-      mcp_send(s, json_pack("{s:s,s:s}", "jsonrpc", "2.0", "method", "notifications/tools/list_changed"), NULL, false);
-      continue;
+    for (size_t i = 0; i < ACK_ARRAY_LEN(lists); i++) {
+      if (!(kinds & lists[i].bit)) continue;
+      if (s->initialized) {
+        mcp_send(s, json_pack("{s:s,s:s}", "jsonrpc", "2.0", "method", lists[i].method), NULL, false);
+        continue;
+      }
+      for (mcp_req_t *r = s->reqs; r; r = r->next)
+        if (r->listening && json_is_true(json_object_get(r->listen_filter, lists[i].filter)))
+          mcp_notify(r, lists[i].method, json_pack("{s:{s:O}}", "_meta", META_SUBSCRIPTION, r->id));
     }
-    for (mcp_req_t *r = s->reqs; r; r = r->next) {
-      if (r->listening && r->list_tools)
-        mcp_notify(r, "notifications/tools/list_changed", json_pack("{s:{s:O}}", "_meta", META_SUBSCRIPTION, r->id));
+    if (!(kinds & (1u << REG_RESOURCE)) || !s->initialized) continue;
+    const char *uri;
+    json_t *v;
+    json_object_foreach(s->subscriptions, uri, v) {
+      mcp_send(s, json_pack("{s:s,s:s,s:{s:s}}", "jsonrpc", "2.0", "method", "notifications/resources/updated", "params", "uri", uri),
+               NULL, false);
     }
   }
 }

@@ -73,8 +73,9 @@ void mcp_drain(mcp_t *m);
 /* Cancels every running call (a client still listening gets an error response). */
 void mcp_cancel_all(mcp_t *m, const char *reason);
 
-/* Tells every session the tool list changed (legacy sessions, and 2026-07-28 listeners). */
-void mcp_tools_changed(mcp_t *m);
+/* Tells every session which lists changed (kinds: bits 1 << REG_TOOL, REG_PROMPT,
+ * REG_RESOURCE): legacy sessions, 2026-07-28 listeners, and resource subscribers. */
+void mcp_list_changed(mcp_t *m, unsigned kinds);
 /* Sends a server log message (notifications/message) to sessions that want that level. */
 void mcp_log(mcp_t *m, log_level_t level, const char *logger, const char *text);
 

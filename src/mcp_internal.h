@@ -32,8 +32,8 @@ typedef struct mcp_req {
   host_call_t *call;        /* running tool call, or NULL */
   bool client_cancelled;
   bool listening;           /* subscriptions/listen that stays open */
+  json_t *listen_filter;    /* its filter: which notifications */
   uint64_t started;         /* uv_hrtime at dispatch, for latency metrics */
-  bool list_tools;          /* listen filter */
   struct mcp_req *prev, *next;
 } mcp_req_t;
 
@@ -59,6 +59,7 @@ struct mcp_session {
   int busy;                 /* > 0 while a loop walks it: not freed under its feet */
   char version[16];         /* negotiated legacy revision */
   json_t *client_caps;      /* legacy, from initialize */
+  json_t *subscriptions;    /* resources/subscribe: uri -> true */
   log_level_t log_level;    /* legacy logging/setLevel */
   mcp_req_t *reqs;          /* in flight */
   mcp_outreq_t *outreqs;

@@ -17,7 +17,8 @@ static const char instructions[] =
 
 json_t *mcp_capabilities(const mcp_t *m) {
   ACK_UNUSED(m);
-  return json_pack("{s:{s:b},s:{}}", "tools", "listChanged", 1, "logging");
+  return json_pack("{s:{s:b},s:{s:b},s:{s:b,s:b},s:{},s:{}}", "tools", "listChanged", 1, "prompts", "listChanged", 1,
+                   "resources", "subscribe", 1, "listChanged", 1, "logging", "completions");
 }
 
 static json_t *m_initialize(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
@@ -69,8 +70,9 @@ static json_t *m_set_level(mcp_req_t *r, json_t *params, int *code, char *msg, s
   return json_object();
 }
 
-/* Cursors are opaque to clients: "t1:<offset>". */
-static json_t *m_tools_list(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+/* tools/list, prompts/list, resources/list and resources/templates/list: one registry
+ * kind each, paged. Cursors are opaque to clients: "t1:<offset>". */
+static json_t *list_kind(mcp_req_t *r, json_t *params, reg_kind_t kind, const char *field, int *code, char *msg, size_t n) {
   mcp_t *m = r->s->m;
   size_t offset = 0;
   json_t *jc = json_object_get(params, "cursor");
@@ -80,19 +82,36 @@ static json_t *m_tools_list(mcp_req_t *r, json_t *params, int *code, char *msg, 
     if (c && strncmp(c, "t1:", 3) == 0) offset = strtoul(c + 3, &end, 10);
     if (!c || !end || *end || end == c + 3) {
       *code = JSONRPC_INVALID_PARAMS;
-      snprintf(msg, n, "Invalid params: unknown cursor (use the nextCursor of a previous tools/list)");
+      snprintf(msg, n, "Invalid params: unknown cursor (use the nextCursor of a previous %s)", r->method);
       return NULL;
     }
   }
   bool more;
-  json_t *tools = registry_list(m->reg, offset, (size_t)m->cfg->page_size, &more);
-  json_t *res = json_pack("{s:o}", "tools", tools);
+  json_t *items = registry_list(m->reg, kind, offset, (size_t)m->cfg->page_size, &more);
+  size_t got = json_array_size(items);
+  json_t *res = json_pack("{s:o}", field, items);
   if (more) {
     char cur[32];
-    snprintf(cur, sizeof cur, "t1:%zu", offset + json_array_size(tools));
+    snprintf(cur, sizeof cur, "t1:%zu", offset + got);
     json_object_set_new(res, "nextCursor", json_string(cur));
   }
   return res;
+}
+
+static json_t *m_tools_list(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  return list_kind(r, params, REG_TOOL, "tools", code, msg, n);
+}
+
+static json_t *m_prompts_list(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  return list_kind(r, params, REG_PROMPT, "prompts", code, msg, n);
+}
+
+static json_t *m_resources_list(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  return list_kind(r, params, REG_RESOURCE, "resources", code, msg, n);
+}
+
+static json_t *m_templates_list(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  return list_kind(r, params, REG_TEMPLATE, "resourceTemplates", code, msg, n);
 }
 
 /* 2026-07-28: a lasting request that delivers change notifications until cancelled. */
@@ -100,9 +119,10 @@ static json_t *m_listen(mcp_req_t *r, json_t *params, int *code, char *msg, size
   ACK_UNUSED(code); ACK_UNUSED(msg); ACK_UNUSED(n);
   json_t *filter = json_object_get(params, "notifications");
   r->listening = true;
-  r->list_tools = json_is_true(json_object_get(filter, "toolsListChanged"));
-  json_t *ack = json_pack("{s:{s:b},s:{s:O}}", "notifications", "toolsListChanged", r->list_tools, "_meta",
-                          META_SUBSCRIPTION, r->id);
+  r->listen_filter = json_pack("{s:b,s:b,s:b}", "toolsListChanged", json_is_true(json_object_get(filter, "toolsListChanged")),
+                               "promptsListChanged", json_is_true(json_object_get(filter, "promptsListChanged")),
+                               "resourcesListChanged", json_is_true(json_object_get(filter, "resourcesListChanged")));
+  json_t *ack = json_pack("{s:O,s:{s:O}}", "notifications", r->listen_filter, "_meta", META_SUBSCRIPTION, r->id);
   mcp_notify(r, "notifications/subscriptions/acknowledged", ack);
   *code = 0;
   return NULL;
@@ -128,41 +148,77 @@ static void call_log(void *ud, log_level_t level, json_t *data) {
              json_pack("{s:s,s:s,s:O}", "level", log_level_name(level), "logger", r->tool ? r->tool : r->method, "data", data));
 }
 
-static int call_elicit(void *ud, host_call_t *call, json_t *params) {
+static int call_request(void *ud, host_call_t *call, const char *method, json_t *params) {
   ACK_UNUSED(call);
   mcp_req_t *r = ud;
   mcp_session_t *s = r->s;
-  if (!json_object_get(s->client_caps, "elicitation")) {
+  const char *capability = strcmp(method, "elicitation/create") == 0 ? "elicitation"
+                           : strcmp(method, "sampling/createMessage") == 0 ? "sampling" : "roots";
+  if (!json_object_get(s->client_caps, capability)) {
     json_decref(params);
     return ACK_ESTATE;
   }
-  if (strcmp(s->version, "2025-11-25") < 0) json_object_del(params, "mode"); /* form mode got its name in 2025-11-25 */
+  /* form mode got its name in 2025-11-25 */
+  if (strcmp(capability, "elicitation") == 0 && strcmp(s->version, "2025-11-25") < 0) json_object_del(params, "mode");
   mcp_outreq_t *o = ack_xcalloc(1, sizeof *o);
   o->id = s->next_out_id++;
   o->req = r;
   o->next = s->outreqs;
   s->outreqs = o;
-  mcp_send(s, json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", o->id, "method", "elicitation/create", "params", params),
-           r->origin, false);
+  mcp_send(s, json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", o->id, "method", method, "params", params), r->origin, false);
   return 0;
 }
 
 static void call_done(void *ud, call_outcome_t outcome, json_t *result) {
   mcp_req_t *r = ud;
-  metrics_tool_call(r->s->m->metrics, r->tool,
-                    outcome == CALL_CANCELLED ? "cancelled" : json_is_true(json_object_get(result, "isError")) ? "error" : "ok",
-                    (double)(uv_hrtime() - r->started) / 1e9);
+  bool is_error = json_is_true(json_object_get(result, "isError"));
+  bool tool = strcmp(r->method, "tools/call") == 0;
+  if (tool)
+    metrics_tool_call(r->s->m->metrics, r->tool, outcome == CALL_CANCELLED ? "cancelled" : is_error ? "error" : "ok",
+                      (double)(uv_hrtime() - r->started) / 1e9);
   r->s->m->active_calls--;
   r->call = NULL;
   if (outcome == CALL_CANCELLED) {
     if (r->client_cancelled) mcp_reply_none(r); /* the client asked: it expects no answer */
-    else mcp_reply_error(r, JSONRPC_INTERNAL_ERROR, "Server is shutting down: the tool call was cancelled", NULL);
+    else mcp_reply_error(r, JSONRPC_INTERNAL_ERROR, "Server is shutting down: the call was cancelled", NULL);
+    return;
+  }
+  if (!tool && is_error) { /* prompts, resources and completions fail as protocol errors */
+    const char *text = json_string_value(json_object_get(json_array_get(json_object_get(result, "content"), 0), "text"));
+    const char *kind = json_string_value(json_object_get(json_object_get(json_object_get(result, "_meta"), "ack-mcp-server/error"), "code"));
+    int code = kind && strcmp(kind, "InvalidArguments") == 0 ? JSONRPC_INVALID_PARAMS : JSONRPC_INTERNAL_ERROR;
+    mcp_reply_error(r, code, text ? text : "failed", NULL);
+    json_decref(result);
     return;
   }
   mcp_reply_result(r, result);
 }
 
-static const host_call_ops_t call_ops = { call_progress, call_log, call_elicit, call_done };
+static const host_call_ops_t call_ops = { call_progress, call_log, call_request, call_done };
+
+/* Runs item's handler (or its completion) as a call answering r. args and vars borrowed. */
+static void start_call(mcp_req_t *r, const reg_item_t *t, const char *kind, json_t *params, json_t *args, const char *uri) {
+  mcp_t *m = r->s->m;
+  host_call_opts_t o = {
+    .tool = t->name,
+    .def_ref = t->def_ref,
+    .validate_ref = t->validate_ref,
+    .args = json_is_object(args) ? args : NULL,
+    .input_responses = r->modern ? json_object_get(params, "inputResponses") : NULL,
+    .modern = r->modern,
+    .client_caps = r->modern ? json_object_get(json_object_get(params, "_meta"), META_CAPS) : NULL,
+    .kind = kind,
+    .uri = uri,
+    .allow_write = m->cfg->allow_write,
+    .timeout = t->timeout > 0 ? t->timeout : m->cfg->tool_timeout,
+    .ops = &call_ops,
+    .ud = r,
+  };
+  r->tool = ack_strdup(t->name);
+  m->active_calls++;
+  r->call = lua_host_call_new(m->host, &o);
+  lua_host_call_run(r->call); /* may answer, and free r, before it returns */
+}
 
 static json_t *m_tools_call(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
   mcp_t *m = r->s->m;
@@ -179,31 +235,118 @@ static json_t *m_tools_call(mcp_req_t *r, json_t *params, int *code, char *msg, 
     return NULL;
   }
   const char *why;
-  const reg_tool_t *t = registry_lookup(m->reg, name, &why);
+  const reg_item_t *t = registry_lookup(m->reg, REG_TOOL, name, &why);
   if (!t) {
     *code = JSONRPC_INVALID_PARAMS;
     if (why) snprintf(msg, n, "Tool %s is not available: it %s", name, why);
     else snprintf(msg, n, "Unknown tool: %s", name);
     return NULL;
   }
-  host_call_opts_t o = {
-    .tool = t->name,
-    .def_ref = t->def_ref,
-    .validate_ref = t->validate_ref,
-    .args = json_is_object(args) ? args : NULL,
-    .input_responses = r->modern ? json_object_get(params, "inputResponses") : NULL,
-    .modern = r->modern,
-    .can_elicit = r->modern && json_is_object(json_object_get(json_object_get(json_object_get(params, "_meta"), META_CAPS), "elicitation")),
-    .allow_write = m->cfg->allow_write,
-    .timeout = t->timeout > 0 ? t->timeout : m->cfg->tool_timeout,
-    .ops = &call_ops,
-    .ud = r,
-  };
-  r->tool = ack_strdup(t->name);
-  m->active_calls++;
   *code = 0;
-  r->call = lua_host_call_new(m->host, &o);
-  lua_host_call_run(r->call); /* may answer, and free r, before it returns */
+  start_call(r, t, "tool", params, args, NULL);
+  return NULL;
+}
+
+static json_t *m_prompts_get(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  const char *name = json_string_value(json_object_get(params, "name"));
+  json_t *args = json_object_get(params, "arguments");
+  const char *why;
+  const reg_item_t *t = name ? registry_lookup(r->s->m->reg, REG_PROMPT, name, &why) : NULL;
+  if (!t || (args && !json_is_object(args))) {
+    *code = JSONRPC_INVALID_PARAMS;
+    if (!name) snprintf(msg, n, "Invalid params: name must be a string");
+    else if (!t) snprintf(msg, n, "Invalid params: unknown prompt %.200s", name);
+    else snprintf(msg, n, "Invalid params: arguments must be an object of strings");
+    return NULL;
+  }
+  *code = 0;
+  start_call(r, t, "prompt", params, args, NULL);
+  return NULL;
+}
+
+static json_t *m_resources_read(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  const char *uri = json_string_value(json_object_get(params, "uri"));
+  json_t *vars = NULL;
+  const reg_item_t *t = uri ? registry_resource(r->s->m->reg, uri, &vars) : NULL;
+  if (!t) {
+    /* -32002 until 2026-07-28, which folds it into -32602 */
+    *code = !uri || r->modern ? JSONRPC_INVALID_PARAMS : -32002;
+    if (!uri) snprintf(msg, n, "Invalid params: uri must be a string");
+    else snprintf(msg, n, "Resource not found: %.300s", uri);
+    return NULL;
+  }
+  *code = 0;
+  start_call(r, t, "resource", params, vars, uri);
+  json_decref(vars);
+  return NULL;
+}
+
+/* resources/subscribe and unsubscribe: remembered per session; a reload that changes the
+ * resources tells subscribers with notifications/resources/updated. */
+static json_t *subscription(mcp_req_t *r, json_t *params, bool on, int *code, char *msg, size_t n) {
+  const char *uri = json_string_value(json_object_get(params, "uri"));
+  if (!uri) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: uri must be a string");
+    return NULL;
+  }
+  mcp_session_t *s = r->s;
+  if (!s->subscriptions) s->subscriptions = json_object();
+  if (on) json_object_set_new(s->subscriptions, uri, json_true());
+  else json_object_del(s->subscriptions, uri);
+  return json_object();
+}
+
+static json_t *m_subscribe(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  return subscription(r, params, true, code, msg, n);
+}
+
+static json_t *m_unsubscribe(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  return subscription(r, params, false, code, msg, n);
+}
+
+/* completion/complete for a prompt argument or a resource template variable: the item's
+ * `complete(name, value, context)` function, or no values when it has none. */
+static json_t *m_complete(mcp_req_t *r, json_t *params, int *code, char *msg, size_t n) {
+  json_t *ref = json_object_get(params, "ref"), *arg = json_object_get(params, "argument");
+  const char *type = json_string_value(json_object_get(ref, "type"));
+  const char *argname = json_string_value(json_object_get(arg, "name"));
+  const reg_item_t *t = NULL;
+  const char *why;
+  json_t *vars = NULL;
+  if (type && strcmp(type, "ref/prompt") == 0) {
+    const char *name = json_string_value(json_object_get(ref, "name"));
+    t = name ? registry_lookup(r->s->m->reg, REG_PROMPT, name, &why) : NULL;
+  } else if (type && strcmp(type, "ref/resource") == 0) {
+    const char *uri = json_string_value(json_object_get(ref, "uri"));
+    for (size_t page = 0; uri && !t; page++) { /* templates are matched by their text here */
+      bool more;
+      json_t *list = registry_list(r->s->m->reg, REG_TEMPLATE, 0, (size_t)-1, &more);
+      size_t i;
+      json_t *d;
+      json_array_foreach(list, i, d) {
+        if (strcmp(json_string_value(json_object_get(d, "uriTemplate")), uri) == 0)
+          t = registry_lookup(r->s->m->reg, REG_TEMPLATE, json_string_value(json_object_get(d, "name")), &why);
+      }
+      json_decref(list);
+      if (!t) t = registry_resource(r->s->m->reg, uri, &vars);
+      break;
+    }
+  }
+  if (!t || !argname) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: %s", !argname ? "argument.name must be a string" : "ref names no prompt or resource here");
+    json_decref(vars);
+    return NULL;
+  }
+  json_t *args = json_pack("{s:s,s:O,s:O}", "name", argname, "value",
+                           json_object_get(arg, "value") ? json_object_get(arg, "value") : json_string(""), "context",
+                           json_object_get(json_object_get(params, "context"), "arguments")
+                               ? json_object_get(json_object_get(params, "context"), "arguments") : json_object());
+  *code = 0;
+  start_call(r, t, "complete", params, args, NULL);
+  json_decref(args);
+  json_decref(vars);
   return NULL;
 }
 
@@ -214,6 +357,14 @@ static const mcp_method_t methods[] = {
   { "logging/setLevel", m_set_level, M_LEGACY },
   { "tools/list", m_tools_list, M_LEGACY | M_MODERN | M_CACHEABLE },
   { "tools/call", m_tools_call, M_LEGACY | M_MODERN },
+  { "prompts/list", m_prompts_list, M_LEGACY | M_MODERN | M_CACHEABLE },
+  { "prompts/get", m_prompts_get, M_LEGACY | M_MODERN },
+  { "resources/list", m_resources_list, M_LEGACY | M_MODERN | M_CACHEABLE },
+  { "resources/templates/list", m_templates_list, M_LEGACY | M_MODERN | M_CACHEABLE },
+  { "resources/read", m_resources_read, M_LEGACY | M_MODERN | M_CACHEABLE },
+  { "resources/subscribe", m_subscribe, M_LEGACY },
+  { "resources/unsubscribe", m_unsubscribe, M_LEGACY },
+  { "completion/complete", m_complete, M_LEGACY | M_MODERN },
   { "subscriptions/listen", m_listen, M_MODERN },
 };
 

@@ -142,10 +142,10 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 /* ---- registry callbacks ------------------------------------------------------------- */
 
-static void on_list_changed(void *ud) {
+static void on_list_changed(void *ud, unsigned kinds) {
   server_t *s = ud;
   metrics_reload(s->metrics, true);
-  mcp_tools_changed(s->mcp);
+  mcp_list_changed(s->mcp, kinds);
 }
 
 static void on_tool_error(void *ud, const char *file, const char *msg) {

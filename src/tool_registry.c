@@ -14,7 +14,7 @@
 #define DEBOUNCE_MS 100 /* editors write a file in several steps; reload once they settle */
 
 typedef struct generation {
-  reg_tool_t **tools; /* sorted by name */
+  reg_item_t **tools; /* sorted by name */
   size_t n;
   unsigned number;
 } generation_t;
@@ -46,8 +46,9 @@ static const struct { const char *alias, *toolset; } toolset_aliases[] = {
   { "audit-log", "observability" },
 };
 
-static void tool_unref(lua_State *L, reg_tool_t *t) {
+static void tool_unref(lua_State *L, reg_item_t *t) {
   if (!t || --t->refs > 0) return;
+  free(t->uri);
   luaL_unref(L, LUA_REGISTRYINDEX, t->def_ref);
   luaL_unref(L, LUA_REGISTRYINDEX, t->validate_ref);
   json_decref(t->descriptor);
@@ -64,18 +65,34 @@ static void generation_clear(lua_State *L, generation_t *g) {
   g->n = 0;
 }
 
-static int cmp_tool(const void *a, const void *b) {
-  return strcmp((*(reg_tool_t *const *)a)->name, (*(reg_tool_t *const *)b)->name);
+/* Items sort by kind, then name: each kind's list is one sorted run. */
+static int cmp_item(const reg_item_t *a, reg_kind_t kind, const char *name) {
+  if (a->kind != kind) return a->kind < kind ? -1 : 1;
+  return strcmp(a->name, name);
 }
 
-static reg_tool_t *gen_find(const generation_t *g, const char *name) {
+static int cmp_tool(const void *a, const void *b) {
+  const reg_item_t *x = *(reg_item_t *const *)a, *y = *(reg_item_t *const *)b;
+  return cmp_item(x, y->kind, y->name);
+}
+
+static reg_item_t *gen_find_kind(const generation_t *g, reg_kind_t kind, const char *name) {
   size_t lo = 0, hi = g->n;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    int c = strcmp(g->tools[mid]->name, name);
+    int c = cmp_item(g->tools[mid], kind, name);
     if (c == 0) return g->tools[mid];
     if (c < 0) lo = mid + 1;
     else hi = mid;
+  }
+  return NULL;
+}
+
+/* By file name, whatever its kind: a file's previous version, for a failed reload. */
+static reg_item_t *gen_find(const generation_t *g, const char *name) {
+  for (reg_kind_t k = REG_TOOL; k <= REG_TEMPLATE; k++) {
+    reg_item_t *t = gen_find_kind(g, k, name);
+    if (t) return t;
   }
   return NULL;
 }
@@ -100,8 +117,9 @@ static bool toolset_selected(const registry_t *r, const char *toolset) {
   return false;
 }
 
-/* Why policy hides t, or NULL. */
-static const char *hidden_reason(const registry_t *r, const reg_tool_t *t) {
+/* Why policy hides t, or NULL. Prompts and resources only read. */
+static const char *hidden_reason(const registry_t *r, const reg_item_t *t) {
+  if (t->kind != REG_TOOL) return NULL;
   if (t->is_write && !r->policy.allow_write)
     return "changes cluster or cloud state and the server is read-only (start it with --allow-write)";
   if (t->destructive && r->policy.disable_destructive) return "is destructive and --disable-destructive is set";
@@ -127,50 +145,68 @@ static bool get_bool(lua_State *L, int idx, const char *key, bool def) {
   return v;
 }
 
-/* Builds the Tool descriptor from the definition table at the top. Returns NULL and sets
- * err when a schema cannot be expressed in JSON. [-0, +0]; `lib` is at lib_idx. */
-static json_t *descriptor(lua_State *L, int def_idx, int lib_idx, char *err, size_t errlen) {
-  json_t *d = json_object();
-  static const char *const text_fields[] = { "name", "title", "description" };
-  for (size_t i = 0; i < ACK_ARRAY_LEN(text_fields); i++) {
-    lua_getfield(L, def_idx, text_fields[i]);
-    if (lua_type(L, -1) == LUA_TSTRING) json_object_set_new(d, text_fields[i], json_string(lua_tostring(L, -1)));
+/* Copies string fields of the definition at def_idx into d under their wire names. */
+static void copy_strings(lua_State *L, int def_idx, json_t *d, const char *const (*fields)[2], size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    lua_getfield(L, def_idx, fields[i][0]);
+    if (lua_type(L, -1) == LUA_TSTRING) json_object_set_new(d, fields[i][1], json_string(lua_tostring(L, -1)));
     lua_pop(L, 1);
   }
-  static const char *const schemas[][2] = { { "input", "inputSchema" }, { "output", "outputSchema" } };
-  for (size_t i = 0; i < ACK_ARRAY_LEN(schemas); i++) {
-    lua_getfield(L, def_idx, schemas[i][0]);
-    if (!lua_isnil(L, -1)) {
-      lua_getfield(L, lib_idx, "to_json");
-      lua_insert(L, -2);
-      if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        snprintf(err, errlen, "%s: %s", schemas[i][0], lua_tostring(L, -1));
-        lua_pop(L, 1);
-        json_decref(d);
-        return NULL;
-      }
-      json_t *s = ljson_to(L, -1, err, errlen);
-      if (!s) {
-        lua_pop(L, 1);
-        json_decref(d);
-        return NULL;
-      }
-      json_object_set_new(d, schemas[i][1], s);
+}
+
+/* Converts field `key` of the definition through `lib.to_json` (schemas) or as is. */
+static json_t *field_json(lua_State *L, int def_idx, int lib_idx, const char *key, bool schema, char *err, size_t errlen) {
+  lua_getfield(L, def_idx, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (schema) {
+    lua_getfield(L, lib_idx, "to_json");
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+      snprintf(err, errlen, "%s: %s", key, lua_tostring(L, -1));
+      lua_pop(L, 1);
+      return NULL;
     }
-    lua_pop(L, 1);
   }
-  lua_getfield(L, def_idx, "annotations");
-  if (lua_istable(L, -1)) {
-    json_t *a = ljson_to(L, -1, err, errlen);
-    if (a && json_is_object(a)) json_object_set_new(d, "annotations", a);
-    else json_decref(a);
-  }
+  json_t *j = ljson_to(L, -1, err, errlen);
   lua_pop(L, 1);
+  return j;
+}
+
+/* Builds the descriptor served by the list of the item's kind from the definition at
+ * def_idx. Returns NULL with err set when part of it cannot be expressed in JSON. */
+static json_t *descriptor(lua_State *L, reg_kind_t kind, int def_idx, int lib_idx, char *err, size_t errlen) {
+  static const char *const common[][2] = { { "name", "name" }, { "title", "title" }, { "description", "description" } };
+  static const char *const resource[][2] = { { "uri", "uri" }, { "uri_template", "uriTemplate" }, { "mime_type", "mimeType" } };
+  json_t *d = json_object();
+  err[0] = '\0';
+  copy_strings(L, def_idx, d, common, ACK_ARRAY_LEN(common));
+  if (kind == REG_TOOL) {
+    json_t *in = field_json(L, def_idx, lib_idx, "input", true, err, errlen);
+    json_t *out = field_json(L, def_idx, lib_idx, "output", true, err, errlen);
+    json_t *ann = field_json(L, def_idx, lib_idx, "annotations", false, err, errlen);
+    if (in) json_object_set_new(d, "inputSchema", in);
+    if (out) json_object_set_new(d, "outputSchema", out);
+    if (json_is_object(ann)) json_object_set_new(d, "annotations", ann);
+    else json_decref(ann);
+  } else if (kind == REG_PROMPT) {
+    json_t *args = field_json(L, def_idx, lib_idx, "arguments", false, err, errlen);
+    json_object_set_new(d, "arguments", json_is_array(args) ? args : json_array());
+    if (!json_is_array(args)) json_decref(args);
+  } else {
+    copy_strings(L, def_idx, d, resource, ACK_ARRAY_LEN(resource));
+  }
+  if (err[0]) {
+    json_decref(d);
+    return NULL;
+  }
   return d;
 }
 
 /* Loads one file into a new tool. On failure returns NULL with the message in err. */
-static reg_tool_t *load_tool(registry_t *r, const char *path, const char *base, int modules_ref, int lib_idx,
+static reg_item_t *load_tool(registry_t *r, const char *path, const char *base, int modules_ref, int lib_idx,
                              int validate_idx, char *err, size_t errlen) {
   lua_State *L = lua_host_state(r->host);
   int top = lua_gettop(L);
@@ -190,23 +226,39 @@ static reg_tool_t *load_tool(registry_t *r, const char *path, const char *base, 
     return NULL;
   }
   lua_pop(L, 2);
-  json_t *desc = descriptor(L, def_idx, lib_idx, err, errlen);
+  lua_getfield(L, lib_idx + 1, "prepare");
+  lua_pushvalue(L, def_idx);
+  lua_call(L, 1, 0);
+  reg_kind_t kind = REG_TOOL;
+  lua_getfield(L, def_idx, "kind");
+  const char *k = lua_tostring(L, -1);
+  if (k && strcmp(k, "prompt") == 0) kind = REG_PROMPT;
+  else if (k && strcmp(k, "resource") == 0) kind = REG_RESOURCE;
+  lua_pop(L, 1);
+  lua_getfield(L, def_idx, "uri_template");
+  if (kind == REG_RESOURCE && !lua_isnil(L, -1)) kind = REG_TEMPLATE;
+  lua_pop(L, 1);
+  json_t *desc = descriptor(L, kind, def_idx, lib_idx, err, errlen);
   if (!desc) {
     lua_settop(L, top);
     return NULL;
   }
-  reg_tool_t *t = ack_xcalloc(1, sizeof *t);
+  reg_item_t *t = ack_xcalloc(1, sizeof *t);
+  t->kind = kind;
   t->name = ack_strdup(base);
   t->file = ack_strdup(path);
   lua_getfield(L, def_idx, "toolset");
-  t->toolset = ack_strdup(lua_tostring(L, -1));
+  t->toolset = ack_strdup(lua_isstring(L, -1) ? lua_tostring(L, -1) : "core");
+  lua_pop(L, 1);
+  lua_getfield(L, def_idx, kind == REG_TEMPLATE ? "uri_template" : "uri");
+  if (lua_isstring(L, -1)) t->uri = ack_strdup(lua_tostring(L, -1));
   lua_pop(L, 1);
   lua_getfield(L, def_idx, "timeout");
   t->timeout = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
   lua_pop(L, 1);
   lua_getfield(L, def_idx, "annotations");
   bool has_ann = lua_istable(L, -1);
-  bool read_only = has_ann && get_bool(L, -1, "readOnlyHint", false);
+  bool read_only = kind != REG_TOOL || (has_ann && get_bool(L, -1, "readOnlyHint", false));
   t->is_write = !read_only;
   t->destructive = t->is_write && (!has_ann || get_bool(L, -1, "destructiveHint", true));
   lua_pop(L, 1);
@@ -228,9 +280,9 @@ static bool ends_with_lua(const char *name) {
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Adds or replaces t in the growing list (a later directory overrides an earlier one). */
-static void gen_put(lua_State *L, reg_tool_t ***list, size_t *n, reg_tool_t *t) {
+static void gen_put(lua_State *L, reg_item_t ***list, size_t *n, reg_item_t *t) {
   for (size_t i = 0; i < *n; i++) {
-    if (strcmp((*list)[i]->name, t->name) == 0) {
+    if ((*list)[i]->kind == t->kind && strcmp((*list)[i]->name, t->name) == 0) {
       log_info("tool %s from %s overrides %s", t->name, t->file, (*list)[i]->file);
       tool_unref(L, (*list)[i]);
       (*list)[i] = t;
@@ -242,9 +294,9 @@ static void gen_put(lua_State *L, reg_tool_t ***list, size_t *n, reg_tool_t *t) 
 }
 
 /* Serialized visible list, to tell whether a reload changed what clients see. */
-static char *visible_signature(registry_t *r) {
+static char *visible_signature(registry_t *r, reg_kind_t kind) {
   bool more;
-  json_t *all = registry_list(r, 0, (size_t)-1, &more);
+  json_t *all = registry_list(r, kind, 0, (size_t)-1, &more);
   char *s = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(all);
   return s;
@@ -277,7 +329,7 @@ int registry_reload(registry_t *r) {
   int validate_idx = lua_gettop(L);
   json_object_del(r->reported, r->lua_dir);
 
-  reg_tool_t **list = NULL;
+  reg_item_t **list = NULL;
   size_t n = 0;
   int failures = 0;
   for (char **dir = r->dirs; *dir; dir++) {
@@ -302,13 +354,13 @@ int registry_reload(registry_t *r) {
       char path[4096], err[1024];
       snprintf(path, sizeof path, "%s/%s", *dir, names[i]);
       char *base = ack_strndup(names[i], strlen(names[i]) - 4);
-      reg_tool_t *t = load_tool(r, path, base, modules_ref, lib_idx, validate_idx, err, sizeof err);
+      reg_item_t *t = load_tool(r, path, base, modules_ref, lib_idx, validate_idx, err, sizeof err);
       if (t) {
         json_object_del(r->reported, path);
         gen_put(L, &list, &n, t);
       } else {
         failures++;
-        reg_tool_t *old = gen_find(&r->gen, base);
+        reg_item_t *old = gen_find(&r->gen, base);
         char msg[1400];
         snprintf(msg, sizeof msg, "%s%s", err, old && strcmp(old->file, path) == 0 ? " (the previous version keeps serving)" : "");
         report(r, path, msg);
@@ -325,18 +377,22 @@ int registry_reload(registry_t *r) {
   lua_settop(L, top);
   luaL_unref(L, LUA_REGISTRYINDEX, modules_ref); /* tools keep the modules they required */
 
-  char *before = r->gen.number ? visible_signature(r) : NULL;
+  char *before[REG_TEMPLATE + 1] = { NULL };
+  for (reg_kind_t kind = REG_TOOL; kind <= REG_TEMPLATE && r->gen.number; kind++) before[kind] = visible_signature(r, kind);
   generation_clear(L, &r->gen);
   qsort(list, n, sizeof *list, cmp_tool);
   r->gen.tools = list;
   r->gen.n = n;
   r->gen.number++;
-  char *after = visible_signature(r);
-  bool changed = before && strcmp(before, after) != 0;
-  free(before);
-  free(after);
-  log_info("loaded %zu tools (generation %u, %d failed)", n, r->gen.number, failures);
-  if (changed && r->cbs.list_changed) r->cbs.list_changed(r->cbs.ud);
+  unsigned changed = 0;
+  for (reg_kind_t kind = REG_TOOL; kind <= REG_TEMPLATE; kind++) {
+    char *after = visible_signature(r, kind);
+    if (before[kind] && strcmp(before[kind], after) != 0) changed |= 1u << (kind == REG_TEMPLATE ? REG_RESOURCE : kind);
+    free(before[kind]);
+    free(after);
+  }
+  log_info("loaded %zu tools, prompts and resources (generation %u, %d failed)", n, r->gen.number, failures);
+  if (changed && r->cbs.list_changed) r->cbs.list_changed(r->cbs.ud, changed);
   return failures;
 }
 
@@ -386,20 +442,60 @@ int registry_watch(registry_t *r) {
 
 /* ---- queries ------------------------------------------------------------------------ */
 
-const reg_tool_t *registry_lookup(registry_t *r, const char *name, const char **why) {
-  reg_tool_t *t = gen_find(&r->gen, name);
+const reg_item_t *registry_lookup(registry_t *r, reg_kind_t kind, const char *name, const char **why) {
+  reg_item_t *t = gen_find_kind(&r->gen, kind, name);
   *why = NULL;
   if (!t) return NULL;
   *why = hidden_reason(r, t);
   return *why ? NULL : t;
 }
 
-json_t *registry_list(registry_t *r, size_t offset, size_t limit, bool *more) {
+json_t *registry_match_template(const char *tmpl, const char *uri) {
+  json_t *vars = json_object();
+  const char *t = tmpl, *u = uri;
+  while (*t) {
+    if (*t != '{') {
+      if (*t++ != *u++) goto fail;
+      continue;
+    }
+    const char *close = strchr(t, '}');
+    if (!close) goto fail;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(close - t - 1), t + 1);
+    t = close + 1;
+    /* The variable runs to the next literal character of the template (or the end). */
+    const char *end = *t ? strchr(u, *t) : u + strlen(u);
+    const char *slash = strchr(u, '/');
+    if (!end || end == u || (slash && slash < end)) goto fail;
+    json_object_set_new(vars, name, json_stringn(u, (size_t)(end - u)));
+    u = end;
+  }
+  if (*u) goto fail;
+  return vars;
+fail:
+  json_decref(vars);
+  return NULL;
+}
+
+const reg_item_t *registry_resource(registry_t *r, const char *uri, json_t **vars) {
+  *vars = NULL;
+  for (size_t i = 0; i < r->gen.n; i++) {
+    reg_item_t *t = r->gen.tools[i];
+    if (t->kind == REG_RESOURCE && t->uri && strcmp(t->uri, uri) == 0) return t;
+  }
+  for (size_t i = 0; i < r->gen.n; i++) {
+    reg_item_t *t = r->gen.tools[i];
+    if (t->kind == REG_TEMPLATE && t->uri && (*vars = registry_match_template(t->uri, uri))) return t;
+  }
+  return NULL;
+}
+
+json_t *registry_list(registry_t *r, reg_kind_t kind, size_t offset, size_t limit, bool *more) {
   json_t *arr = json_array();
   size_t seen = 0;
   *more = false;
   for (size_t i = 0; i < r->gen.n; i++) {
-    if (hidden_reason(r, r->gen.tools[i])) continue;
+    if (r->gen.tools[i]->kind != kind || hidden_reason(r, r->gen.tools[i])) continue;
     if (seen++ < offset) continue;
     if (json_array_size(arr) == limit) {
       *more = true;
@@ -412,7 +508,7 @@ json_t *registry_list(registry_t *r, size_t offset, size_t limit, bool *more) {
 
 size_t registry_count(registry_t *r) {
   size_t n = 0;
-  for (size_t i = 0; i < r->gen.n; i++) n += hidden_reason(r, r->gen.tools[i]) == NULL;
+  for (size_t i = 0; i < r->gen.n; i++) n += r->gen.tools[i]->kind == REG_TOOL && hidden_reason(r, r->gen.tools[i]) == NULL;
   return n;
 }
 

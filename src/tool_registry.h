@@ -3,7 +3,7 @@
  * calls already running keep the code they started with (their coroutine holds it).
  * In dev mode the tools and lua/ directories are watched; SIGHUP reloads in any mode.
  *
- * Ownership: the registry owns its tools; a reg_tool_t pointer is valid until the next
+ * Ownership: the registry owns its tools; a reg_item_t pointer is valid until the next
  * reload, so callers use it at once (lua_host_call_start copies what it needs). */
 #ifndef ACK_TOOL_REGISTRY_H
 #define ACK_TOOL_REGISTRY_H
@@ -16,15 +16,20 @@
 
 typedef struct registry registry_t;
 
-typedef struct reg_tool {
+typedef enum { REG_TOOL, REG_PROMPT, REG_RESOURCE, REG_TEMPLATE } reg_kind_t;
+
+/* A tool, prompt or resource (static or templated) loaded from one file. */
+typedef struct reg_item {
+  reg_kind_t kind;
   char *name, *file, *toolset;
+  char *uri;           /* resources: the uri or the uri template */
   bool is_write;       /* annotations do not say readOnlyHint = true */
   bool destructive;    /* write tool whose destructiveHint is not false */
   double timeout;      /* seconds; 0 = server default */
   int def_ref, validate_ref;
-  json_t *descriptor;  /* the Tool object served by tools/list */
+  json_t *descriptor;  /* the Tool, Prompt, Resource or ResourceTemplate object served by lists */
   int refs;            /* generations holding it */
-} reg_tool_t;
+} reg_item_t;
 
 typedef struct registry_policy {
   bool allow_write;
@@ -33,7 +38,9 @@ typedef struct registry_policy {
 } registry_policy_t;
 
 typedef struct registry_cbs {
-  void (*list_changed)(void *ud);
+  /* What clients see changed: a bit per kind, 1 << REG_TOOL, REG_PROMPT, REG_RESOURCE
+   * (templates count as resources). */
+  void (*list_changed)(void *ud, unsigned kinds);
   /* A file failed to load; msg names file and line. Repeats of the same error are not
    * reported again. */
   void (*error)(void *ud, const char *file, const char *msg);
@@ -50,12 +57,20 @@ void registry_free(registry_t *reg);
 int registry_reload(registry_t *reg);
 /* Starts watching the directories (dev mode). Returns 0 or a negative libuv error. */
 int registry_watch(registry_t *reg);
-/* Finds a tool by name. When it exists but policy hides it, returns NULL and sets *why. */
-const reg_tool_t *registry_lookup(registry_t *reg, const char *name, const char **why);
-/* A new JSON array of up to limit visible tool descriptors from offset, in name order;
- * *more is set when tools remain after them. */
-json_t *registry_list(registry_t *reg, size_t offset, size_t limit, bool *more);
-/* Visible tools, and whether the first load has happened (readiness). */
+/* Finds a tool or prompt by name. When it exists but policy hides it, returns NULL and sets
+ * *why. */
+const reg_item_t *registry_lookup(registry_t *reg, reg_kind_t kind, const char *name, const char **why);
+/* Finds the resource for uri: a static one, else the first template that matches, with its
+ * variables in *vars (a new object, or NULL for a static resource). */
+const reg_item_t *registry_resource(registry_t *reg, const char *uri, json_t **vars);
+/* A new JSON array of up to limit visible descriptors of kind from offset, in name order;
+ * *more is set when more remain after them. */
+json_t *registry_list(registry_t *reg, reg_kind_t kind, size_t offset, size_t limit, bool *more);
+/* Matches uri against an RFC 6570 level-1 template ("test://t/{id}/data"): returns a new
+ * object of the variables, or NULL. A variable matches one or more characters up to the
+ * next literal part, never across '/'. */
+json_t *registry_match_template(const char *tmpl, const char *uri);
+/* Visible tools, and the generation number (0 until the first load). */
 size_t registry_count(registry_t *reg);
 unsigned registry_generation(registry_t *reg);
 

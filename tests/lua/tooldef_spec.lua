@@ -32,6 +32,34 @@ describe("tooldef", function()
       assert.is_true(tooldef.check(def(), "foo"))
     end)
 
+    it("accepts a prompt and gives it an input schema from its arguments", function()
+      local d = { kind = "prompt", name = "foo", title = "Foo", description = "A prompt.",
+                  arguments = { { name = "ns", description = "Namespace", required = true }, { name = "pod" } },
+                  handler = function() return "hi" end }
+      assert.is_true(tooldef.check(d, "foo"))
+      tooldef.prepare(d)
+      assert.are.same({ "ns" }, d.input.required)
+      assert.are.equal("string", d.input.properties.pod.type)
+      assert.are.equal("prompt", tooldef.kind(d))
+    end)
+
+    it("accepts a resource with a uri or a uri_template, not both", function()
+      local d = { kind = "resource", name = "foo", title = "Foo", description = "A resource.",
+                  uri = "test://static-text", mime_type = "text/plain", handler = function() return "x" end }
+      assert.is_true(tooldef.check(d, "foo"))
+      d.uri_template = "test://template/{id}/data"
+      bad(d, 'tools/foo.lua: exactly one of "uri" and "uri_template" is required')
+      d.uri = nil
+      assert.is_true(tooldef.check(d, "foo"))
+      d.uri_template = "no-scheme"
+      bad(d, 'tools/foo.lua: uri "no-scheme" must start with a scheme (test://, k8s://)')
+    end)
+
+    it("rejects keys of another kind and unknown kinds", function()
+      bad(def({ kind = "prompt", toolset = "core" }), 'tools/foo.lua: unknown key "input"')
+      bad(def({ kind = "widget" }), 'tools/foo.lua: key "kind" must be "tool", "prompt" or "resource", got "widget"')
+    end)
+
     it("names the real file when the host passes its path", function()
       local ok, err = tooldef.check(def({ hander = true }), "foo", "/etc/ack/tools.d/foo.lua")
       assert.is_nil(ok)
