@@ -90,7 +90,6 @@ typedef struct feature_gap {
 } feature_gap_t;
 
 static const feature_gap_t missing_features[] = {
-  { "allow-request-credentials", "per-request credentials need the Alibaba Cloud bridge, which this build does not have yet" },
   { "audit-log", "the audit log is not in this build yet" },
 };
 
@@ -110,6 +109,7 @@ static const feature_gap_t inert_settings[] = {
   { "cache-max-size", "nothing is cached by the tools in this build yet" },
   { "max-output-bytes", "output budgets arrive with the Kubernetes tools" },
   { "show-secrets", "redaction arrives with the Kubernetes tools" },
+  { "allow-request-credentials", "tools see ctx.credentials, but no cloud tool uses them yet" },
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

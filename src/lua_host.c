@@ -34,6 +34,7 @@ struct host_call {
   json_t *client_caps;         /* 2026-07-28: the request's clientCapabilities (owned) */
   const char *kind;            /* "tool", "prompt", "resource", "complete" */
   char *uri;                   /* resources: the uri read */
+  json_t *credentials;         /* per-request cloud credentials, or NULL */
   bool finished, closing, preempted, input_required;
   const char *kill_reason;     /* static text when killed */
   char kill_buf[160];
@@ -533,6 +534,10 @@ static void push_ctx(lua_host_t *h, host_call_t *c) {
   lua_setfield(L, -2, "modern");
   lua_pushstring(L, c->tool);
   lua_setfield(L, -2, "tool");
+  if (c->credentials) { /* for the cloud bridge; never logged by the core */
+    ljson_push(L, c->credentials);
+    lua_setfield(L, -2, "credentials");
+  }
 }
 
 /* ---- calls -------------------------------------------------------------------------- */
@@ -595,6 +600,7 @@ static void call_finish(host_call_t *c, call_outcome_t outcome, json_t *result) 
   json_decref(c->input_requests);
   json_decref(c->args);
   json_decref(c->client_caps);
+  json_decref(c->credentials);
   if (c->prev) c->prev->next = c->next;
   else h->calls = c->next;
   if (c->next) c->next->prev = c->prev;
@@ -732,6 +738,7 @@ host_call_t *lua_host_call_new(lua_host_t *h, const host_call_opts_t *o) {
   c->client_caps = o->client_caps ? json_deep_copy(o->client_caps) : NULL;
   c->kind = o->kind ? o->kind : "tool";
   c->uri = o->uri ? ack_strdup(o->uri) : NULL;
+  c->credentials = o->credentials ? json_deep_copy(o->credentials) : NULL;
   c->allow_write = o->allow_write;
   c->max_instructions = h->limits.call_instructions;
   c->last_progress = -INFINITY;

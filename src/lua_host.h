@@ -57,6 +57,7 @@ typedef struct host_call_opts {
   const json_t *client_caps;     /* 2026-07-28: the request's clientCapabilities (borrowed) */
   const char *kind;              /* "tool" (NULL), "prompt", "resource" or "complete" */
   const char *uri;               /* resources: the uri being read */
+  const json_t *credentials;     /* per-request cloud credentials (HTTP, when allowed), or NULL */
   bool allow_write;
   double timeout;                /* seconds of wall clock */
   const host_call_ops_t *ops;

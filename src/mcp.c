@@ -137,6 +137,7 @@ static void session_maybe_free(mcp_session_t *s) {
   metrics_session(m->metrics, s->t->name, -1);
   json_decref(s->client_caps);
   json_decref(s->subscriptions);
+  json_decref(s->credentials);
   free(s);
 }
 
@@ -429,6 +430,11 @@ const char *mcp__negotiate(const char *requested) {
 }
 
 /* ---- server-wide -------------------------------------------------------------------- */
+
+void mcp_session_set_credentials(mcp_session_t *s, json_t *credentials) {
+  json_decref(s->credentials);
+  s->credentials = credentials;
+}
 
 const char *mcp_session_version(const mcp_session_t *s) { return s->initialized ? s->version : NULL; }
 int mcp_session_inflight(const mcp_session_t *s) { return s->nreqs; }

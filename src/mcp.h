@@ -59,6 +59,10 @@ void mcp_session_reject_oversize(mcp_session_t *s, const json_t *id, size_t limi
 /* The place answers for origin would go is gone (an HTTP client hung up): its requests are
  * cancelled and nothing more is sent for it. */
 void mcp_session_origin_gone(mcp_session_t *s, void *origin);
+/* Cloud credentials for the requests handled next on this session (the HTTP transport sets
+ * them per request from X-Aliyun-* headers, WebSocket once at upgrade); stolen, NULL clears.
+ * Tool calls started meanwhile see them as ctx.credentials. */
+void mcp_session_set_credentials(mcp_session_t *s, json_t *credentials);
 /* The legacy revision negotiated by initialize, or NULL before it (and for 2026-07-28). */
 const char *mcp_session_version(const mcp_session_t *s);
 /* Requests of the session in flight. */

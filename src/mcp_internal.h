@@ -60,6 +60,7 @@ struct mcp_session {
   char version[16];         /* negotiated legacy revision */
   json_t *client_caps;      /* legacy, from initialize */
   json_t *subscriptions;    /* resources/subscribe: uri -> true */
+  json_t *credentials;      /* per-request cloud credentials, or NULL */
   log_level_t log_level;    /* legacy logging/setLevel */
   mcp_req_t *reqs;          /* in flight */
   mcp_outreq_t *outreqs;

@@ -209,6 +209,7 @@ static void start_call(mcp_req_t *r, const reg_item_t *t, const char *kind, json
     .client_caps = r->modern ? json_object_get(json_object_get(params, "_meta"), META_CAPS) : NULL,
     .kind = kind,
     .uri = uri,
+    .credentials = r->s->credentials,
     .allow_write = m->cfg->allow_write,
     .timeout = t->timeout > 0 ? t->timeout : m->cfg->tool_timeout,
     .ops = &call_ops,

@@ -97,6 +97,7 @@ static void on_poll(uv_timer_t *t) {
   if (mcp_active_calls(s->mcp) > 0) return;
   if (!s->flush_deadline) s->flush_deadline = uv_now(&s->loop) + FLUSH_LIMIT_MS;
   if (s->stdio && stdio_pending_output(s->stdio) > 0 && uv_now(&s->loop) < s->flush_deadline) return;
+  if (s->http && http_connections(s->http) > 0 && uv_now(&s->loop) < s->flush_deadline) return;
   close_all(s);
 }
 

@@ -95,7 +95,7 @@ struct http_server {
   hsession_t *sessions;
   int nsessions;
   int nconns;
-  bool draining, ready, loopback;
+  bool draining, ready, loopback, warned_credentials;
   uv_timer_t sweep;
   conn_t *live;                        /* every conn, for drain */
   lws_retry_bo_t retry;
@@ -353,6 +353,29 @@ static int custom(struct lws *wsi, const char *name, char *buf, int len) {
   return lws_hdr_custom_copy(wsi, buf, len, name, (int)strlen(name));
 }
 
+/* X-Aliyun-* credential headers: a new object when present and allowed, else NULL. Without
+ * --allow-request-credentials they are ignored, with one warning for the process. */
+static json_t *request_credentials(conn_t *c) {
+  static const char *const names[][2] = {
+    { "x-aliyun-access-key-id:", "access_key_id" }, { "x-aliyun-access-key-secret:", "access_key_secret" },
+    { "x-aliyun-security-token:", "security_token" }, { "x-aliyun-region:", "region" },
+  };
+  json_t *creds = NULL;
+  for (size_t i = 0; i < ACK_ARRAY_LEN(names); i++) {
+    char value[2048];
+    if (custom(c->wsi, names[i][0], value, sizeof value) <= 0) continue;
+    if (!creds) creds = json_object();
+    json_object_set_new(creds, names[i][1], json_string(value));
+  }
+  if (creds && !c->srv->cfg->allow_request_credentials) {
+    if (!c->srv->warned_credentials) log_warn("http: X-Aliyun-* credential headers ignored (start with --allow-request-credentials to use them)");
+    c->srv->warned_credentials = true;
+    json_decref(creds);
+    return NULL;
+  }
+  return creds;
+}
+
 /* Origin, Host and token, for every MCP endpoint. Queues the refusal and returns false. */
 static bool admit(conn_t *c, bool want_json_errors) {
   http_server_t *h = c->srv;
@@ -420,6 +443,7 @@ static void post_modern(conn_t *c, json_t *msg) {
     return;
   }
   c->ephemeral = mcp_session_new(c->srv->mcp, &eph_ops, c);
+  mcp_session_set_credentials(c->ephemeral, request_credentials(c));
   char *text = json_dumps(msg, JSON_COMPACT);
   bool answered = mcp_session_handle(c->ephemeral, text, strlen(text), c);
   free(text);
@@ -492,7 +516,9 @@ static void post_mcp(conn_t *c) {
   c->hs = hs;
   hs->conns++;
   snprintf(c->stream_id, sizeof c->stream_id, "p%llu", ++hs->post_counter);
+  mcp_session_set_credentials(hs->mcp, request_credentials(c));
   bool answered = mcp_session_handle(hs->mcp, c->body, c->blen, c);
+  if (hs->mcp) mcp_session_set_credentials(hs->mcp, NULL);
   if (!answered && !c->headers_queued) respond(c, 202, "text/plain", "");
 }
 
@@ -623,7 +649,9 @@ static void post_messages(conn_t *c) {
   }
   hs_touch(hs);
   respond(c, 202, "text/plain", "Accepted");
+  mcp_session_set_credentials(hs->mcp, request_credentials(c));
   mcp_session_handle(hs->mcp, c->body ? c->body : "", c->blen, NULL);
+  if (hs->mcp) mcp_session_set_credentials(hs->mcp, NULL);
 }
 
 /* ---- health and metrics ------------------------------------------------------------- */
@@ -944,6 +972,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     c->hs = hs_new(h, HS_WS);
     c->hs->stream = c;
     c->hs->conns++;
+    mcp_session_set_credentials(c->hs->mcp, request_credentials(c)); /* a WebSocket's, from its upgrade */
     break;
   case LWS_CALLBACK_RECEIVE:
     return on_ws_receive(c, in, len);
@@ -1039,6 +1068,8 @@ void http_drain(http_server_t *h) {
     } else if (c->kind == C_STREAM) {
       c->close_after = true;
       lws_callback_on_writable(c->wsi);
+    } else if ((c->kind == C_NONE || c->kind == C_SIMPLE) && !c->q_head) {
+      lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); /* idle keep-alive */
     }
   }
 }
