@@ -218,7 +218,7 @@ int server_run(config_t *cfg) {
     log_info("%s %s ready on stdio: %zu tools, lua %s%s%s", ACK_NAME, ACK_VERSION, registry_count(s->reg), s->lua_dir,
              cfg->allow_write ? ", writes allowed" : ", read-only", cfg->dev ? ", dev mode (hot reload)" : "");
   } else {
-    s->http = http_new(&s->loop, s->mcp, s->metrics, cfg, err, sizeof err);
+    s->http = http_new(&s->loop, s->mcp, s->host, s->metrics, cfg, err, sizeof err);
     if (!s->http) {
       log_error("%s", err);
       s->exit_code = 1;

@@ -22,6 +22,7 @@
 #define RING_EVENTS 512               /* events kept per session for resumption */
 #define RING_BYTES (4u << 20)
 #define SWEEP_MS 5000
+#define KEEPALIVE_MS 15000              /* SSE comment lines keep proxies from timing a stream out */
 #define MODERN "2026-07-28"
 
 typedef enum { HS_STREAMABLE, HS_SSE, HS_WS } hs_kind_t;
@@ -66,6 +67,7 @@ struct conn {
   size_t q_bytes;
   bool answered;                       /* the POST's final answer is queued */
   bool going_away;
+  uint64_t last_write;
   conn_t *next_live, *prev_live;
 };
 
@@ -89,6 +91,7 @@ struct hsession {
 struct http_server {
   uv_loop_t *loop;
   mcp_t *mcp;
+  lua_host_t *host;
   metrics_t *metrics;
   const config_t *cfg;
   struct lws_context *ctx;
@@ -117,6 +120,7 @@ static void queue_raw(conn_t *c, const void *data, size_t len, bool final) {
   c->q_tail = b;
   c->q_bytes += len;
   if (final) c->final_queued = true;
+  c->last_write = uv_now(c->srv->loop);
   /* A client that stops reading must not grow our memory without bound. */
   if (c->q_bytes > c->srv->cfg->max_queued_bytes && !c->close_after) {
     log_warn("http: a client is not reading (%zu bytes queued); dropping its connection", c->q_bytes);
@@ -326,6 +330,9 @@ static void conn_detach(conn_t *c) {
 static void on_sweep(uv_timer_t *t) {
   http_server_t *h = t->data;
   uint64_t now = uv_now(h->loop), idle = (uint64_t)(h->cfg->session_idle * 1000.0);
+  for (conn_t *c = h->live; c; c = c->next_live)
+    if (c->sse && c->headers_queued && !c->final_queued && now - c->last_write >= KEEPALIVE_MS)
+      queue_raw(c, ": keepalive\n\n", 13, false);
   for (hsession_t *hs = h->sessions, *next; hs; hs = next) {
     next = hs->next;
     if (!hs->closed && hs->kind == HS_STREAMABLE && !hs->stream && mcp_session_inflight(hs->mcp) == 0 &&
@@ -664,7 +671,7 @@ static void get_plain(conn_t *c, const char *path) {
     bool ready = h->ready && !h->draining;
     respond(c, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n");
   } else {
-    char *text = metrics_render(h->metrics, 0, mcp_active_calls(h->mcp));
+    char *text = metrics_render(h->metrics, lua_host_memory(h->host), mcp_active_calls(h->mcp));
     respond(c, 200, "text/plain; version=0.0.4", text);
     free(text);
   }
@@ -1005,10 +1012,12 @@ static void lws_log(int level, const char *line) {
   log_msg(level == LLL_ERR ? LOG_ERROR : level == LLL_WARN ? LOG_WARNING : LOG_DEBUG, "lws: %.*s", (int)n, line);
 }
 
-http_server_t *http_new(uv_loop_t *loop, mcp_t *m, metrics_t *metrics, const config_t *cfg, char *err, size_t errlen) {
+http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *metrics, const config_t *cfg, char *err,
+                        size_t errlen) {
   http_server_t *h = ack_xcalloc(1, sizeof *h);
   h->loop = loop;
   h->mcp = m;
+  h->host = host;
   h->metrics = metrics;
   h->cfg = cfg;
   h->auth_token = cfg->auth_token ? ack_strdup(cfg->auth_token) : NULL;

@@ -9,6 +9,7 @@
 #define ACK_TRANSPORT_HTTP_H
 
 #include "config.h"
+#include "lua_host.h"
 #include "mcp.h"
 #include "metrics.h"
 
@@ -17,7 +18,8 @@
 typedef struct http_server http_server_t;
 
 /* Starts listening on cfg->host:cfg->port. Returns NULL with a reason in err. */
-http_server_t *http_new(uv_loop_t *loop, mcp_t *m, metrics_t *metrics, const config_t *cfg, char *err, size_t errlen);
+http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *metrics, const config_t *cfg, char *err,
+                        size_t errlen);
 /* Graceful shutdown, step one: refuse new requests (503), tell WebSocket clients "going
  * away" once their calls are done, end SSE streams. */
 void http_drain(http_server_t *h);
