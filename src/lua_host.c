@@ -13,6 +13,7 @@
 #include <lualib.h>
 
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ struct lua_host {
   int ncalls;
   host_call_t *ready_head, *ready_tail;
   uv_idle_t idle;
+  unsigned char state_key[32];  /* signs 2026-07-28 requestState: a client cannot forge answers */
 };
 
 typedef struct call_box {
@@ -72,6 +74,7 @@ typedef struct call_box {
 } call_box_t;
 
 #define BOX_MT "ack.ctx"
+#define ERROR_MT "ack.error"
 
 static void call_resume(host_call_t *c, int nargs);
 static void on_idle(uv_idle_t *idle);
@@ -403,12 +406,22 @@ static int ctx_cancelled(lua_State *L) {
   return 1;
 }
 
+/* A legacy-era ask waiting for the client: one server-to-client request per key. */
 typedef struct ask_op {
   host_op_t op;
   char what[24];               /* "ctx.elicit", for error messages */
+  json_t *answers;             /* key -> result */
+  char *error;                 /* the first refusal */
+  int outstanding;
+  bool many;                   /* ctx.ask: resume with the table of answers */
 } ask_op_t;
 
-static void ask_cancel(host_op_t *op) { free(op); }
+static void ask_cancel(host_op_t *op) {
+  ask_op_t *a = (ask_op_t *)op;
+  json_decref(a->answers);
+  free(a->error);
+  free(a);
+}
 
 static int ask_k(lua_State *L, int status, lua_KContext kctx) {
   ACK_UNUSED(status);
@@ -419,46 +432,99 @@ static int ask_k(lua_State *L, int status, lua_KContext kctx) {
   return 1;
 }
 
-/* What ctx.elicit, ctx.sample and ctx.roots share: a request to the client, answered in
- * the legacy era by a server-to-client request (the call waits), and in 2026-07-28 by the
- * retried request's inputResponses (else the call ends with input_required and its handler
- * runs again from the start when the answer comes). params is stolen. */
-static int ctx_ask(lua_State *L, host_call_t *c, const char *what, const char *method, const char *capability,
-                   const char *prefix, json_t *params) {
-  char key[48];
-  snprintf(key, sizeof key, "%s-%d", prefix, ++c->ask_seq);
+/* Raises {code = "MissingRequiredClientCapability", capability =, message =}: a table so a
+ * tool can pcall and fall back; uncaught, a 2026-07-28 request answers -32021 with it. */
+static int raise_missing_capability(lua_State *L, const char *what, const char *capability) {
+  lua_createtable(L, 0, 3);
+  lua_pushliteral(L, "MissingRequiredClientCapability");
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, capability);
+  lua_setfield(L, -2, "capability");
+  lua_pushfstring(L, "%s: the client did not declare the %s capability", what, capability);
+  lua_setfield(L, -2, "message");
+  luaL_getmetatable(L, ERROR_MT);
+  lua_setmetatable(L, -2);
+  return lua_error(L);
+}
+
+static const char *capability_of(const char *method) {
+  return strcmp(method, "elicitation/create") == 0 ? "elicitation" : strcmp(method, "sampling/createMessage") == 0 ? "sampling" : "roots";
+}
+
+/* What ctx.elicit, ctx.sample, ctx.roots and ctx.ask share: requests to the client (an
+ * object key -> {method, params}, stolen). Legacy era: server-to-client requests, the call
+ * waits for every answer. 2026-07-28: the answers come with the retried request (its
+ * inputResponses, plus those carried in its signed requestState); the missing ones end the
+ * call with input_required, and the handler runs again from the start when they come. */
+static int ask(lua_State *L, host_call_t *c, const char *what, json_t *requests, bool many) {
+  const char *key;
+  json_t *req;
   if (c->modern) {
-    if (!json_object_get(c->client_caps, capability)) {
-      json_decref(params);
-      return luaL_error(L, "%s: the client did not declare the %s capability", what, capability);
+    bool missing = false;
+    json_object_foreach(requests, key, req) {
+      if (json_object_get(c->input_responses, key)) continue;
+      const char *capability = capability_of(json_string_value(json_object_get(req, "method")));
+      if (!json_object_get(c->client_caps, capability)) {
+        json_decref(requests);
+        return raise_missing_capability(L, what, capability);
+      }
+      missing = true;
     }
-    json_t *answer = json_object_get(c->input_responses, key);
-    if (answer) {
-      json_decref(params);
-      ljson_push(L, answer);
+    if (!missing) {
+      if (many) {
+        lua_createtable(L, 0, (int)json_object_size(requests));
+        json_object_foreach(requests, key, req) {
+          ljson_push(L, json_object_get(c->input_responses, key));
+          lua_setfield(L, -2, key);
+        }
+      } else {
+        json_object_foreach(requests, key, req) ljson_push(L, json_object_get(c->input_responses, key));
+      }
+      json_decref(requests);
       return 1;
     }
     if (!c->input_requests) c->input_requests = json_object();
-    json_object_set_new(c->input_requests, key, json_pack("{s:s,s:o}", "method", method, "params", params));
+    json_object_foreach(requests, key, req)
+      if (!json_object_get(c->input_responses, key)) json_object_set(c->input_requests, key, req);
+    json_decref(requests);
     c->input_required = true;
     if (!lua_isyieldable(L)) return luaL_error(L, "%s: cannot ask the client from here (inside a C callback)", what);
     return lua_yield(L, 0);
   }
   host_call_t *cur = lua_host_current_call(L, what);
   if (!c->ops->request || cur != c) {
-    json_decref(params);
+    json_decref(requests);
     return luaL_error(L, "%s: this transport cannot ask the client", what);
   }
   ask_op_t *op = ack_xcalloc(1, sizeof *op);
   op->op.cancel = ask_cancel;
-  snprintf(op->what, sizeof op->what, "%s", what);
-  if (c->ops->request(c->ud, c, method, params) != 0) {
-    free(op);
-    return luaL_error(L, "%s: the client did not declare the %s capability", what, capability);
-  }
-  c->pending = &op->op;
   op->op.call = c;
+  op->answers = json_object();
+  op->many = many;
+  snprintf(op->what, sizeof op->what, "%s", what);
+  json_object_foreach(requests, key, req) {
+    const char *method = json_string_value(json_object_get(req, "method"));
+    if (c->ops->request(c->ud, c, key, method, json_incref(json_object_get(req, "params"))) != 0) {
+      json_decref(requests);
+      ask_cancel(&op->op); /* requests already sent are answered into nothing */
+      return raise_missing_capability(L, what, capability_of(method));
+    }
+    op->outstanding++;
+  }
+  json_decref(requests);
+  c->pending = &op->op;
   return lua_yieldk(L, 0, 0, ask_k);
+}
+
+/* The key of an ask: the caller's `key=`, else "<prefix>-<n>" in call order. */
+static void ask_key(lua_State *L, host_call_t *c, int opts, const char *prefix, char *key, size_t n) {
+  if (opts && lua_istable(L, opts) && lua_getfield(L, opts, "key") == LUA_TSTRING) snprintf(key, n, "%s", lua_tostring(L, -1));
+  else snprintf(key, n, "%s-%d", prefix, ++c->ask_seq);
+  if (opts && lua_istable(L, opts)) lua_pop(L, 1);
+}
+
+static json_t *one_request(const char *key, const char *method, json_t *params) {
+  return json_pack("{s:{s:s,s:o}}", key, "method", method, "params", params);
 }
 
 /* [-0, +0]: the table argument of ctx.sample/ctx.elicit as JSON, or raises. */
@@ -470,47 +536,89 @@ static json_t *table_arg(lua_State *L, int idx, const char *what) {
   return j;
 }
 
-/* ctx.elicit{message=, schema=} -> {action=, content=} */
-static int ctx_elicit(lua_State *L) {
-  host_call_t *c = ctx_call(L, "ctx.elicit");
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_getfield(L, 1, "message");
+/* The params of an elicitation from ctx.elicit's table: message and schema. */
+static json_t *elicit_params(lua_State *L, int idx) {
+  lua_getfield(L, idx, "message");
   const char *msg = luaL_checkstring(L, -1);
-  lua_getfield(L, 1, "schema");
+  lua_getfield(L, idx, "schema");
   json_t *schema = lua_istable(L, -1) ? table_arg(L, -1, "ctx.elicit: schema")
                                       : json_pack("{s:s,s:{}}", "type", "object", "properties");
   json_t *params = json_pack("{s:s,s:s,s:o}", "mode", "form", "message", msg, "requestedSchema", schema);
   lua_pop(L, 2);
-  return ctx_ask(L, c, "ctx.elicit", "elicitation/create", "elicitation", "elicit", params);
+  return params;
 }
 
-/* ctx.sample{messages=, maxTokens=, systemPrompt=, ...} -> the client's CreateMessageResult */
+/* ctx.elicit{message=, schema= [, key=]} -> {action=, content=} */
+static int ctx_elicit(lua_State *L) {
+  host_call_t *c = ctx_call(L, "ctx.elicit");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  char key[64];
+  ask_key(L, c, 1, "elicit", key, sizeof key);
+  return ask(L, c, "ctx.elicit", one_request(key, "elicitation/create", elicit_params(L, 1)), false);
+}
+
+/* ctx.sample{messages=, maxTokens= [, key=], ...} -> the client's CreateMessageResult */
 static int ctx_sample(lua_State *L) {
   host_call_t *c = ctx_call(L, "ctx.sample");
+  char key[64];
+  ask_key(L, c, 1, "sample", key, sizeof key);
   json_t *params = table_arg(L, 1, "ctx.sample");
+  json_object_del(params, "key");
   if (!json_object_get(params, "maxTokens")) json_object_set_new(params, "maxTokens", json_integer(1000));
-  return ctx_ask(L, c, "ctx.sample", "sampling/createMessage", "sampling", "sample", params);
+  return ask(L, c, "ctx.sample", one_request(key, "sampling/createMessage", params), false);
 }
 
-/* ctx.roots() -> {roots = {...}} */
+/* ctx.roots([{key=}]) -> {roots = {...}} */
 static int ctx_roots(lua_State *L) {
   host_call_t *c = ctx_call(L, "ctx.roots");
-  return ctx_ask(L, c, "ctx.roots", "roots/list", "roots", "roots", json_object());
+  char key[64];
+  ask_key(L, c, lua_istable(L, 1) ? 1 : 0, "roots", key, sizeof key);
+  return ask(L, c, "ctx.roots", one_request(key, "roots/list", json_object()), false);
 }
 
-void lua_host_call_answer(host_call_t *c, const json_t *result, const char *error) {
+/* ctx.ask{ key = {method=, params=}, ... } -> { key = answer, ... }: several at once (one
+ * round trip in 2026-07-28). */
+static int ctx_ask(lua_State *L) {
+  host_call_t *c = ctx_call(L, "ctx.ask");
+  json_t *requests = table_arg(L, 1, "ctx.ask");
+  const char *key;
+  json_t *req;
+  json_object_foreach(requests, key, req) {
+    const char *method = json_string_value(json_object_get(req, "method"));
+    if (!method || (strcmp(method, "elicitation/create") && strcmp(method, "sampling/createMessage") && strcmp(method, "roots/list"))) {
+      json_decref(requests);
+      return luaL_error(L, "ctx.ask: %s: method must be elicitation/create, sampling/createMessage or roots/list", key);
+    }
+    if (!json_object_get(req, "params")) json_object_set_new(req, "params", json_object());
+  }
+  if (json_object_size(requests) == 0) {
+    json_decref(requests);
+    lua_newtable(L);
+    return 1;
+  }
+  return ask(L, c, "ctx.ask", requests, true);
+}
+
+void lua_host_call_answer(host_call_t *c, const char *key, const json_t *result, const char *error) {
   if (c->finished || !c->pending || c->pending->cancel != ask_cancel) return;
-  char what[24];
-  snprintf(what, sizeof what, "%s", ((ask_op_t *)c->pending)->what);
-  free(c->pending);
+  ask_op_t *op = (ask_op_t *)c->pending;
+  if (error && !op->error) op->error = ack_strdup(error);
+  else if (result) json_object_set(op->answers, key, (json_t *)result);
+  if (--op->outstanding > 0) return;
   c->pending = NULL;
-  if (error) {
+  if (op->error) {
     lua_pushnil(c->co);
-    lua_pushfstring(c->co, "%s: %s", what, error);
+    lua_pushfstring(c->co, "%s: %s", op->what, op->error);
+  } else if (op->many) {
+    ljson_push(c->co, op->answers);
+    lua_pushnil(c->co);
   } else {
-    ljson_push(c->co, result);
+    const char *k;
+    json_t *v;
+    json_object_foreach(op->answers, k, v) ljson_push(c->co, v);
     lua_pushnil(c->co);
   }
+  ask_cancel(&op->op);
   call_resume(c, 2);
 }
 
@@ -525,7 +633,7 @@ static void push_ctx(lua_host_t *h, host_call_t *c) {
   c->box_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   static const luaL_Reg fns[] = {
     { "progress", ctx_progress }, { "log", ctx_log }, { "cancelled", ctx_cancelled }, { "elicit", ctx_elicit },
-    { "sample", ctx_sample }, { "roots", ctx_roots }, { NULL, NULL }
+    { "sample", ctx_sample }, { "roots", ctx_roots }, { "ask", ctx_ask }, { NULL, NULL }
   };
   luaL_setfuncs(L, fns, 1);
   lua_pushboolean(L, c->allow_write);
@@ -639,11 +747,14 @@ static json_t *value_result(host_call_t *c, lua_State *co) {
 
 /* Message of a raised error: a structured host error {code, message} or any value. */
 static json_t *raised_result(host_call_t *c, lua_State *co) {
-  char code[64] = "LuaError";
+  char code[64] = "LuaError", capability[32] = "";
   const char *msg;
   if (lua_istable(co, -1)) {
     lua_getfield(co, -1, "code");
     if (lua_type(co, -1) == LUA_TSTRING) snprintf(code, sizeof code, "%s", lua_tostring(co, -1));
+    lua_pop(co, 1);
+    lua_getfield(co, -1, "capability");
+    if (lua_type(co, -1) == LUA_TSTRING) snprintf(capability, sizeof capability, "%s", lua_tostring(co, -1));
     lua_pop(co, 1);
     lua_getfield(co, -1, "message");
     msg = lua_type(co, -1) == LUA_TSTRING ? lua_tostring(co, -1) : luaL_tolstring(co, -2, NULL);
@@ -655,7 +766,10 @@ static json_t *raised_result(host_call_t *c, lua_State *co) {
   luaL_traceback(c->host->L, co, NULL, 0);
   log_warn("%s\n%s", text, lua_tostring(c->host->L, -1));
   lua_pop(c->host->L, 1);
-  return error_result(code, text);
+  json_t *r = error_result(code, text);
+  if (capability[0])
+    json_object_set_new(json_object_get(json_object_get(r, "_meta"), "ack-mcp-server/error"), "capability", json_string(capability));
+  return r;
 }
 
 static void call_resume(host_call_t *c, int nargs) {
@@ -672,6 +786,12 @@ static void call_resume(host_call_t *c, int nargs) {
       call_finish(c, CALL_RESULT, error_result("LimitExceeded", c->kill_reason));
     } else if (c->input_required) {
       json_t *r = json_pack("{s:s,s:O}", "resultType", "input_required", "inputRequests", c->input_requests);
+      /* Answers so far travel with the client, signed (an empty set too: the client echoes it). */
+      json_t *answers = c->input_responses ? json_incref(c->input_responses) : json_object();
+      char *state = lua_host_state_seal(h, answers);
+      json_decref(answers);
+      json_object_set_new(r, "requestState", json_string(state));
+      free(state);
       call_finish(c, CALL_INPUT_REQUIRED, r);
     } else if (c->preempted) {
       c->preempted = false;
@@ -795,6 +915,48 @@ void lua_host_call_cancel(host_call_t *c, const char *reason, bool report) {
   else call_finish(c, CALL_CANCELLED, NULL);
 }
 
+/* ---- 2026-07-28 request state ------------------------------------------------------- */
+
+/* HMAC-SHA256 of data under the host's key, as 64 hex characters in out[65]. */
+static void state_mac(const lua_host_t *h, const char *data, size_t n, char out[65]) {
+  unsigned char mac[32];
+  size_t len = 0;
+  EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, h->state_key, sizeof h->state_key, (const unsigned char *)data, n, mac,
+            sizeof mac, &len);
+  for (size_t i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
+
+char *lua_host_state_seal(const lua_host_t *h, const json_t *answers) {
+  char *payload = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+  size_t n = strlen(payload);
+  char *out = ack_xmalloc(4 * ((n + 2) / 3) + 66);
+  int len = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)payload, (int)n);
+  out[len] = '.';
+  state_mac(h, out, (size_t)len, out + len + 1);
+  free(payload);
+  return out;
+}
+
+json_t *lua_host_state_open(const lua_host_t *h, const char *state) {
+  const char *dot = state ? strrchr(state, '.') : NULL;
+  if (!dot || strlen(dot + 1) != 64) return NULL;
+  size_t n = (size_t)(dot - state);
+  char expect[65];
+  state_mac(h, state, n, expect);
+  unsigned char diff = 0;
+  for (size_t i = 0; i < 64; i++) diff |= (unsigned char)(expect[i] ^ dot[1 + i]);
+  if (diff || n % 4) return NULL;
+  unsigned char *raw = ack_xmalloc(n / 4 * 3 + 1);
+  int len = EVP_DecodeBlock(raw, (const unsigned char *)state, (int)n);
+  json_t *answers = len < 0 ? NULL : json_loadb((const char *)raw, strnlen((const char *)raw, (size_t)len), 0, NULL);
+  free(raw);
+  if (answers && !json_is_object(answers)) {
+    json_decref(answers);
+    return NULL;
+  }
+  return answers;
+}
+
 /* ---- bindings' side ----------------------------------------------------------------- */
 
 host_call_t *lua_host_current_call(lua_State *L, const char *what) {
@@ -831,6 +993,16 @@ uv_loop_t *lua_host_loop(lua_host_t *h) { return h->loop; }
 
 /* Runs in the call's coroutine: validate, run, check the output. Kept in Lua because it is
  * glue between two Lua functions; it lives in the binary so no tool file can change it. */
+/* __tostring of structured errors: their message. */
+static int error_tostring(lua_State *L) {
+  lua_getfield(L, 1, "message");
+  if (!lua_isstring(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "error");
+  }
+  return 1;
+}
+
 static const char invoke_src[] =
   "local validate, def, args, ctx, kind, uri = ...\n"
   "if kind == 'complete' then\n"
@@ -881,6 +1053,16 @@ lua_host_t *lua_host_new(uv_loop_t *loop, const host_limits_t *limits, char *err
   lua_rawsetp(h->L, LUA_REGISTRYINDEX, &LOAD_KEY);
   luaL_newmetatable(h->L, BOX_MT);
   lua_pop(h->L, 1);
+  luaL_newmetatable(h->L, ERROR_MT);
+  lua_pushcfunction(h->L, error_tostring);
+  lua_setfield(h->L, -2, "__tostring");
+  lua_pop(h->L, 1);
+  if (uv_random(NULL, NULL, h->state_key, sizeof h->state_key, 0, NULL) != 0) {
+    snprintf(err, errlen, "no randomness for the request-state key");
+    lua_close(h->L);
+    free(h);
+    return NULL;
+  }
   build_base(h);
   if (luaL_loadbufferx(h->L, invoke_src, sizeof invoke_src - 1, "=invoke", "t") != LUA_OK) {
     snprintf(err, errlen, "invoke: %s", lua_tostring(h->L, -1));

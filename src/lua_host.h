@@ -39,10 +39,11 @@ typedef struct host_call_ops {
   void (*progress)(void *ud, double progress, double total, const char *message);
   /* ctx.log: data is borrowed. Filtering by the client's level is the callee's job. */
   void (*log)(void *ud, log_level_t level, json_t *data);
-  /* ctx.elicit/sample/roots in the legacy era: send the request method (elicitation/create,
-   * sampling/createMessage, roots/list) with params (stolen) to the client, and later call
-   * lua_host_call_answer. Returns 0, or ACK_ESTATE when the client did not declare it can. */
-  int (*request)(void *ud, host_call_t *call, const char *method, json_t *params);
+  /* ctx.elicit/sample/roots/ask in the legacy era: send the request method
+   * (elicitation/create, sampling/createMessage, roots/list) with params (stolen) to the
+   * client, and later call lua_host_call_answer with the same key. Returns 0, or ACK_ESTATE
+   * when the client did not declare it can. */
+  int (*request)(void *ud, host_call_t *call, const char *key, const char *method, json_t *params);
   /* The end. result is stolen (NULL for CALL_CANCELLED). Called exactly once. */
   void (*done)(void *ud, call_outcome_t outcome, json_t *result);
 } host_call_ops_t;
@@ -96,9 +97,15 @@ void lua_host_call_run(host_call_t *call);
 /* Stops a call: aborts its pending I/O, closes its coroutine and calls done with
  * CALL_CANCELLED (or an isError result naming reason when report is true: a timeout). */
 void lua_host_call_cancel(host_call_t *call, const char *reason, bool report);
-/* Resumes a call waiting in ctx.elicit/sample/roots with the client's answer (borrowed) or
- * error text. */
-void lua_host_call_answer(host_call_t *call, const json_t *result, const char *error);
+/* Gives a call waiting in ctx.elicit/sample/roots/ask the client's answer to the request
+ * sent for key (borrowed), or its error text; the call resumes once all are in. */
+void lua_host_call_answer(host_call_t *call, const char *key, const json_t *result, const char *error);
+/* 2026-07-28 requestState: the answers a multi-round call has so far, signed with a key
+ * of this process, so a retry can carry them and a client cannot forge them. seal returns
+ * a new string (free()); open returns the answers (new reference) or NULL when the state
+ * is not one this server signed. */
+char *lua_host_state_seal(const lua_host_t *host, const json_t *answers);
+json_t *lua_host_state_open(const lua_host_t *host, const char *state);
 /* Number of calls running. */
 int lua_host_active_calls(const lua_host_t *host);
 /* Bytes in the Lua heap. */

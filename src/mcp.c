@@ -43,6 +43,7 @@ static void req_free(mcp_req_t *r) {
     if ((*pp)->req == r) {
       mcp_outreq_t *o = *pp;
       *pp = o->next;
+      free(o->key);
       free(o);
     } else {
       pp = &(*pp)->next;
@@ -83,6 +84,11 @@ static void batch_release(mcp_batch_t *b, mcp_session_t *s) {
 
 void mcp_reply_result(mcp_req_t *r, json_t *result) {
   metrics_request(r->s->m->metrics, r->method, false);
+  const mcp_method_t *mm = mcp_method_find(r->method);
+  if (r->modern && mm && (mm->flags & M_CACHEABLE)) {
+    if (!json_object_get(result, "ttlMs")) json_object_set_new(result, "ttlMs", json_integer(r->s->m->cfg->dev ? 0 : 60000));
+    if (!json_object_get(result, "cacheScope")) json_object_set_new(result, "cacheScope", json_string("public"));
+  }
   if (r->modern) {
     if (!json_object_get(result, "resultType")) json_object_set_new(result, "resultType", json_string("complete"));
     json_t *meta = json_object_get(result, "_meta");
@@ -192,18 +198,19 @@ static void on_response(mcp_session_t *s, json_t *msg) {
     if (!json_is_integer(id) || json_integer_value(id) != o->id) continue;
     *pp = o->next;
     mcp_req_t *r = o->req;
-    free(o);
     json_t *err = json_object_get(msg, "error");
     if (r->call) {
       if (err) {
         char text[300];
         snprintf(text, sizeof text, "the client refused: %s",
                  json_string_value(json_object_get(err, "message")) ? json_string_value(json_object_get(err, "message")) : "error");
-        lua_host_call_answer(r->call, NULL, text);
+        lua_host_call_answer(r->call, o->key, NULL, text);
       } else {
-        lua_host_call_answer(r->call, json_object_get(msg, "result"), NULL);
+        lua_host_call_answer(r->call, o->key, json_object_get(msg, "result"), NULL);
       }
     }
+    free(o->key);
+    free(o);
     return;
   }
   log_debug("response to unknown server request ignored");
@@ -330,10 +337,6 @@ static bool handle_object(mcp_session_t *s, json_t *msg, mcp_batch_t *batch, voi
   text[0] = '\0';
   json_t *result = mm->fn(r, params, &code, text, sizeof text);
   if (result) {
-    if (r->modern && (mm->flags & M_CACHEABLE)) {
-      if (!json_object_get(result, "ttlMs")) json_object_set_new(result, "ttlMs", json_integer(m->cfg->dev ? 0 : 60000));
-      if (!json_object_get(result, "cacheScope")) json_object_set_new(result, "cacheScope", json_string("public"));
-    }
     mcp_reply_result(r, result);
   } else if (code) {
     mcp_reply_error(r, code, text, NULL);

@@ -40,6 +40,7 @@ typedef struct mcp_req {
 /* A server-to-client request waiting for its answer (legacy elicitation). */
 typedef struct mcp_outreq {
   json_int_t id;
+  char *key;                /* the ask it answers */
   mcp_req_t *req;
   struct mcp_outreq *next;
 } mcp_outreq_t;

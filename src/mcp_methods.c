@@ -148,7 +148,7 @@ static void call_log(void *ud, log_level_t level, json_t *data) {
              json_pack("{s:s,s:s,s:O}", "level", log_level_name(level), "logger", r->tool ? r->tool : r->method, "data", data));
 }
 
-static int call_request(void *ud, host_call_t *call, const char *method, json_t *params) {
+static int call_request(void *ud, host_call_t *call, const char *key, const char *method, json_t *params) {
   ACK_UNUSED(call);
   mcp_req_t *r = ud;
   mcp_session_t *s = r->s;
@@ -162,6 +162,7 @@ static int call_request(void *ud, host_call_t *call, const char *method, json_t 
   if (strcmp(capability, "elicitation") == 0 && strcmp(s->version, "2025-11-25") < 0) json_object_del(params, "mode");
   mcp_outreq_t *o = ack_xcalloc(1, sizeof *o);
   o->id = s->next_out_id++;
+  o->key = ack_strdup(key);
   o->req = r;
   o->next = s->outreqs;
   s->outreqs = o;
@@ -183,6 +184,15 @@ static void call_done(void *ud, call_outcome_t outcome, json_t *result) {
     else mcp_reply_error(r, JSONRPC_INTERNAL_ERROR, "Server is shutting down: the call was cancelled", NULL);
     return;
   }
+  const char *capability = json_string_value(
+      json_object_get(json_object_get(json_object_get(result, "_meta"), "ack-mcp-server/error"), "capability"));
+  if (r->modern && is_error && capability) { /* 2026-07-28 names what the client must declare */
+    const char *text = json_string_value(json_object_get(json_array_get(json_object_get(result, "content"), 0), "text"));
+    mcp_reply_error(r, MCP_MISSING_CLIENT_CAPABILITY, text ? text : "missing client capability",
+                    json_pack("{s:{s:{}}}", "requiredCapabilities", capability));
+    json_decref(result);
+    return;
+  }
   if (!tool && is_error) { /* prompts, resources and completions fail as protocol errors */
     const char *text = json_string_value(json_object_get(json_array_get(json_object_get(result, "content"), 0), "text"));
     const char *kind = json_string_value(json_object_get(json_object_get(json_object_get(result, "_meta"), "ack-mcp-server/error"), "code"));
@@ -199,12 +209,41 @@ static const host_call_ops_t call_ops = { call_progress, call_log, call_request,
 /* Runs item's handler (or its completion) as a call answering r. args and vars borrowed. */
 static void start_call(mcp_req_t *r, const reg_item_t *t, const char *kind, json_t *params, json_t *args, const char *uri) {
   mcp_t *m = r->s->m;
+  /* 2026-07-28 retries: the answers carried in requestState, then the new inputResponses. */
+  json_t *answers = NULL;
+  if (r->modern && json_object_get(params, "requestState")) {
+    answers = lua_host_state_open(m->host, json_string_value(json_object_get(params, "requestState")));
+    if (!answers) {
+      mcp_reply_error(r, JSONRPC_INVALID_PARAMS, "Invalid params: requestState was not issued by this server or was altered", NULL);
+      return;
+    }
+  }
+  json_t *responses = json_object_get(params, "inputResponses");
+  const char *key;
+  json_t *answer;
+  json_object_foreach(r->modern ? responses : NULL, key, answer) {
+    if (json_is_object(answer)) continue;
+    char text[200];
+    snprintf(text, sizeof text, "Invalid params: inputResponses.%.100s must be a result object", key);
+    json_decref(answers);
+    mcp_reply_error(r, JSONRPC_INVALID_PARAMS, text, NULL);
+    return;
+  }
+  if (r->modern && responses && !json_is_object(responses)) {
+    json_decref(answers);
+    mcp_reply_error(r, JSONRPC_INVALID_PARAMS, "Invalid params: inputResponses must be an object", NULL);
+    return;
+  }
+  if (r->modern && json_is_object(responses)) {
+    if (!answers) answers = json_object();
+    json_object_update(answers, responses);
+  }
   host_call_opts_t o = {
     .tool = t->name,
     .def_ref = t->def_ref,
     .validate_ref = t->validate_ref,
     .args = json_is_object(args) ? args : NULL,
-    .input_responses = r->modern ? json_object_get(params, "inputResponses") : NULL,
+    .input_responses = answers,
     .modern = r->modern,
     .client_caps = r->modern ? json_object_get(json_object_get(params, "_meta"), META_CAPS) : NULL,
     .kind = kind,
@@ -218,6 +257,7 @@ static void start_call(mcp_req_t *r, const reg_item_t *t, const char *kind, json
   r->tool = ack_strdup(t->name);
   m->active_calls++;
   r->call = lua_host_call_new(m->host, &o);
+  json_decref(answers);
   lua_host_call_run(r->call); /* may answer, and free r, before it returns */
 }
 
@@ -269,11 +309,16 @@ static json_t *m_resources_read(mcp_req_t *r, json_t *params, int *code, char *m
   const char *uri = json_string_value(json_object_get(params, "uri"));
   json_t *vars = NULL;
   const reg_item_t *t = uri ? registry_resource(r->s->m->reg, uri, &vars) : NULL;
+  if (!uri) {
+    *code = JSONRPC_INVALID_PARAMS;
+    snprintf(msg, n, "Invalid params: uri must be a string");
+    return NULL;
+  }
   if (!t) {
-    /* -32002 until 2026-07-28, which folds it into -32602 */
-    *code = !uri || r->modern ? JSONRPC_INVALID_PARAMS : -32002;
-    if (!uri) snprintf(msg, n, "Invalid params: uri must be a string");
-    else snprintf(msg, n, "Resource not found: %.300s", uri);
+    /* -32002 until 2026-07-28, which folds it into -32602; data names the uri (SEP-2164) */
+    snprintf(msg, n, "Resource not found: %.300s", uri);
+    mcp_reply_error(r, r->modern ? JSONRPC_INVALID_PARAMS : -32002, msg, json_pack("{s:s}", "uri", uri));
+    *code = 0;
     return NULL;
   }
   *code = 0;

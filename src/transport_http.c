@@ -56,6 +56,7 @@ struct conn {
   size_t blen, bcap;
   bool too_big;
   char protocol_version[32];
+  json_t *req_id;                      /* the body's id, for errors answered at the HTTP level */
   char mcp_method[64], mcp_name[256];
   /* response */
   int status;
@@ -159,12 +160,19 @@ static void respond(conn_t *c, int status, const char *ctype, const char *body) 
 }
 
 /* A JSON-RPC error as an HTTP response body (no id: it answers the HTTP request). */
-static void respond_error(conn_t *c, int status, int code, const char *message) {
-  json_t *e = json_pack("{s:s,s:n,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", "error", "code", code, "message", message);
+static void respond_error_data(conn_t *c, int status, int code, const char *message, json_t *data) {
+  json_t *e = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", c->req_id ? c->req_id : json_null(), "error",
+                        "code", code, "message", message);
+  if (data) json_object_set_new(json_object_get(e, "error"), "data", data);
   char *text = json_dumps(e, JSON_COMPACT);
   json_decref(e);
   respond(c, status, "application/json", text);
   free(text);
+}
+
+/* A JSON-RPC error as the HTTP answer, carrying the request's id when the body had one. */
+static void respond_error(conn_t *c, int status, int code, const char *message) {
+  respond_error_data(c, status, code, message, NULL);
 }
 
 /* ---- sessions ----------------------------------------------------------------------- */
@@ -346,10 +354,21 @@ static void on_sweep(uv_timer_t *t) {
 
 /* ---- request inspection ------------------------------------------------------------- */
 
+/* Header values lose surrounding whitespace (RFC 9110 5.5). */
+static int trim(char *buf, int n) {
+  if (n <= 0) return n;
+  int start = 0;
+  while (start < n && (buf[start] == ' ' || buf[start] == '\t')) start++;
+  while (n > start && (buf[n - 1] == ' ' || buf[n - 1] == '\t')) n--;
+  memmove(buf, buf + start, (size_t)(n - start));
+  buf[n - start] = '\0';
+  return n - start;
+}
+
 static int header(struct lws *wsi, enum lws_token_indexes tok, char *buf, int len) {
   buf[0] = '\0';
   if (lws_hdr_total_length(wsi, tok) <= 0) return -1;
-  return lws_hdr_copy(wsi, buf, len, tok);
+  return trim(buf, lws_hdr_copy(wsi, buf, len, tok));
 }
 
 /* Custom header by lower-case name with its colon, e.g. "mcp-session-id:". */
@@ -357,7 +376,7 @@ static int custom(struct lws *wsi, const char *name, char *buf, int len) {
   buf[0] = '\0';
   int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
   if (n <= 0 || n >= len) return n <= 0 ? -1 : -2;
-  return lws_hdr_custom_copy(wsi, buf, len, name, (int)strlen(name));
+  return trim(buf, lws_hdr_custom_copy(wsi, buf, len, name, (int)strlen(name)));
 }
 
 /* X-Aliyun-* credential headers: a new object when present and allowed, else NULL. Without
@@ -430,7 +449,24 @@ static bool version_supported(const char *v) {
 static void post_modern(conn_t *c, json_t *msg) {
   const char *method = json_string_value(json_object_get(msg, "method"));
   json_t *params = json_object_get(msg, "params");
-  const char *meta_version = json_string_value(json_object_get(json_object_get(params, "_meta"), "io.modelcontextprotocol/protocolVersion"));
+  json_t *meta = json_object_get(params, "_meta");
+  const char *meta_version = json_string_value(json_object_get(meta, "io.modelcontextprotocol/protocolVersion"));
+  const char *requested = c->protocol_version[0] ? c->protocol_version : meta_version;
+  if (requested && strcmp(requested, MODERN) != 0) {
+    char text[160];
+    snprintf(text, sizeof text, "Unsupported protocol version %.40s: this server speaks %s per request, and older revisions through initialize",
+             requested, MODERN);
+    respond_error_data(c, 400, MCP_UNSUPPORTED_PROTOCOL_VERSION, text,
+                       json_pack("{s:[s,s,s,s,s],s:s}", "supported", MODERN, "2025-11-25", "2025-06-18", "2025-03-26",
+                                 "2024-11-05", "requested", requested));
+    return;
+  }
+  bool request = json_object_get(msg, "id") != NULL;
+  if (request && method && (!meta_version || !json_is_object(json_object_get(meta, "io.modelcontextprotocol/clientCapabilities")))) {
+    respond_error(c, 400, JSONRPC_INVALID_PARAMS, meta_version ? "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required"
+                                                                : "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required");
+    return;
+  }
   char why[256] = "";
   if (!method) snprintf(why, sizeof why, "a 2026-07-28 POST carries one request or notification");
   else if (!c->mcp_method[0]) snprintf(why, sizeof why, "Mcp-Method header is required");
@@ -469,7 +505,13 @@ static void post_mcp(conn_t *c) {
     respond_error(c, 400, JSONRPC_PARSE_ERROR, text);
     return;
   }
-  if (strcmp(c->protocol_version, MODERN) == 0 && !has_sid) {
+  json_t *jid = json_is_object(msg) ? json_object_get(msg, "id") : NULL;
+  if (json_is_string(jid) || json_is_integer(jid)) c->req_id = json_incref(jid);
+  json_t *meta_v = json_object_get(json_object_get(json_object_get(msg, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
+  /* Modern: the 2026-07-28 header, or any version this server does not negotiate through
+   * initialize, or a per-request _meta version, without a session. */
+  if (!has_sid && json_is_object(msg) &&
+      (strcmp(c->protocol_version, MODERN) == 0 || (c->protocol_version[0] && !version_supported(c->protocol_version)) || meta_v)) {
     c->modern = true;
     post_modern(c, msg);
     json_decref(msg);
@@ -487,12 +529,7 @@ static void post_mcp(conn_t *c) {
     hs = hs_new(h, HS_STREAMABLE);
     add_header(c, "Mcp-Session-Id", hs->id);
   } else if (!has_sid) {
-    json_t *meta_v = json_object_get(json_object_get(json_object_get(msg, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
     json_decref(msg);
-    if (meta_v) {
-      respond_error(c, 400, MCP_HEADER_MISMATCH, "MCP-Protocol-Version: 2026-07-28 header is required with per-request _meta");
-      return;
-    }
     respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
     return;
   } else {
@@ -502,18 +539,10 @@ static void post_mcp(conn_t *c) {
       respond_error(c, 404, -32001, "Session not found: it expired or was deleted; initialize again");
       return;
     }
-    const char *negotiated = mcp_session_version(hs->mcp);
     if (c->protocol_version[0] && !version_supported(c->protocol_version)) {
       json_decref(msg);
       char text[160];
       snprintf(text, sizeof text, "Bad Request: unsupported MCP-Protocol-Version %.40s", c->protocol_version);
-      respond_error(c, 400, JSONRPC_INVALID_REQUEST, text);
-      return;
-    }
-    if (c->protocol_version[0] && negotiated && strcmp(c->protocol_version, negotiated) != 0) {
-      json_decref(msg);
-      char text[160];
-      snprintf(text, sizeof text, "Bad Request: MCP-Protocol-Version %.40s differs from the negotiated %s", c->protocol_version, negotiated);
       respond_error(c, 400, JSONRPC_INVALID_REQUEST, text);
       return;
     }
@@ -702,6 +731,8 @@ static void conn_reset(conn_t *c) {
   c->body = NULL;
   c->blen = c->bcap = 0;
   c->too_big = c->modern = false;
+  json_decref(c->req_id);
+  c->req_id = NULL;
   c->status = 0;
   c->ctype = NULL;
   c->extra[0] = '\0';
