@@ -1,5 +1,5 @@
 # The two README commands: `make demo` (build and run the server) and `make test` (everything).
-.PHONY: all build asan demo test test-unit test-lua test-e2e test-asan bench clean
+.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-asan bench clean
 
 JOBS ?= 2
 
@@ -18,7 +18,7 @@ asan:
 demo: build
 	@scripts/demo
 
-test: build test-unit test-lua test-e2e
+test: build test-unit test-lua test-e2e test-conformance
 
 test-unit: build
 	ctest --preset default
@@ -28,6 +28,10 @@ test-lua:
 
 test-e2e: build
 	tests/e2e/run
+
+# The official MCP conformance suite (both lines) against /mcp.
+test-conformance: build
+	tests/conformance/run
 
 # The whole suite against the ASan+UBSan build.
 test-asan: asan

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import WebSocket from 'ws';
+
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as LegacyStdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { SSEClientTransport as LegacySSETransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -469,6 +471,7 @@ export function fdLimit() {
  */
 export function rawRequest(url, { method = 'GET', headers = {}, body, timeout = 10000, tls = {} } = {}) {
   const u = new URL(url);
+  headers = withLength(headers, body);
   const mod = u.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((res, rej) => {
     const req = mod(u, { method, headers, agent: false, ...tls }, (r) => {
@@ -484,12 +487,20 @@ export function rawRequest(url, { method = 'GET', headers = {}, body, timeout = 
   });
 }
 
+/** Adds Content-Length for a body (as fetch does) unless the caller chose Transfer-Encoding. */
+function withLength(headers, body) {
+  if (body === undefined) return headers;
+  const names = Object.keys(headers).map((k) => k.toLowerCase());
+  if (names.includes('content-length') || names.includes('transfer-encoding')) return headers;
+  return { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+}
+
 /** The headers a legacy Streamable HTTP POST carries. */
 export function postHeaders({ session, version, extra = {} } = {}) {
-  const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...extra };
+  const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   if (session) h['mcp-session-id'] = session;
   if (version) h['mcp-protocol-version'] = version;
-  return h;
+  return { ...h, ...extra };
 }
 
 /** Parses `text/event-stream` text into events { id, event, data, retry, comment }. */
@@ -521,10 +532,11 @@ export function parseSSE(text) {
  * An HTTP request whose response is read as it arrives (an SSE stream or a plain body).
  * Resolves once the response head is in: { status, headers, text(), events(), waitFor(pred),
  * ended (promise), destroy() }. events() parses complete SSE events received so far; each
- * with `json` set when data parses.
+ * with `json` set when data parses. onRequest(req) gets the ClientRequest at once.
  */
-export function openStream(url, { method = 'GET', headers = {}, body, tls = {}, timeout = 10000 } = {}) {
+export function openStream(url, { method = 'GET', headers = {}, body, tls = {}, timeout = 10000, onRequest } = {}) {
   const u = new URL(url);
+  headers = withLength(headers, body);
   const mod = u.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((res, rej) => {
     const req = mod(u, { method, headers, agent: false, ...tls }, (r) => {
@@ -601,6 +613,7 @@ export function openStream(url, { method = 'GET', headers = {}, body, tls = {}, 
       });
       res(s);
     });
+    onRequest?.(req); // lets a caller drop the connection before the response head comes
     req.setTimeout(timeout, () => req.destroy(new Error(`${method} ${url}: no response head within ${timeout} ms`)));
     req.on('response', () => req.setTimeout(0));
     req.on('error', rej);
@@ -856,4 +869,57 @@ export function selfSignedCert(dir) {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'pipe' });
   return { cert, key, ca: readFileSync(cert) };
+}
+
+/**
+ * A `ws`-package WebSocket to srv's /mcp (subprotocol mcp unless told) that records every
+ * frame in ws.frames ({ text, isBinary, json }); resolves once open, rejects with
+ * e.statusCode when the upgrade is refused. ws.closed resolves with { code, reason }.
+ */
+export function openWs(srv, { protocols = 'mcp', headers = {}, ...opts } = {}) {
+  const ws = new WebSocket(srv.wsUrl('/mcp'), protocols, { headers, ...srv.tlsOptions(), ...opts });
+  const frames = [];
+  ws.on('message', (data, isBinary) => {
+    const text = data.toString('utf8');
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* kept raw */
+    }
+    frames.push({ text, isBinary, json });
+  });
+  ws.frames = frames;
+  ws.closed = new Promise((res) => ws.on('close', (code, reason) => res({ code, reason: reason.toString() })));
+  ws.waitFrame = (pred, what = 'a frame') => eventually(() => frames.find(pred), { what });
+  ws.sendJson = (m) => ws.send(JSON.stringify(m));
+  return new Promise((res, rej) => {
+    ws.once('open', () => res(ws));
+    ws.once('unexpected-response', (req, r) => {
+      const e = new Error(`upgrade refused with HTTP ${r.statusCode}`);
+      e.statusCode = r.statusCode;
+      e.headers = r.headers;
+      rej(e);
+      req.destroy();
+    });
+    ws.once('error', rej);
+  });
+}
+
+/** initialize + notifications/initialized over a `ws` client. */
+export async function wsInit(ws, protocolVersion = '2025-11-25') {
+  ws.sendJson({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: CLIENT_INFO } });
+  const r = await ws.waitFrame((f) => f.json?.id === 'init', 'the initialize answer');
+  ws.sendJson({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return r.json;
+}
+
+/** promise's value, or `fallback` after ms; the timer is cleared either way (no lingering timers). */
+export async function within(promise, ms, fallback = null) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((res) => { timer = setTimeout(() => res(fallback), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
