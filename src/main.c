@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 int main(int argc, char **argv) {
   config_t cfg = { 0 };
@@ -21,6 +22,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   signal(SIGPIPE, SIG_IGN); /* a client that goes away must not kill us mid-write */
+  /* A shared listener holds a descriptor per connection: the usual soft limit of 1024 would
+   * refuse connections long before --max-sessions. */
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   rc = server_run(&cfg);
   config_free(&cfg);
   return rc;
