@@ -8,8 +8,10 @@
 -- pattern (ECMA subset, see regex.lua: classes, \d \w \s, groups, |, {m,n},
 -- ^ $ \b; no lookaround or backreferences, which check_schema rejects), format
 -- ("date-time", "date"; others ignored), items (one schema), minItems, maxItems,
--- uniqueItems, anyOf, oneOf, allOf, not, and boolean schemas. No $ref.
--- Annotations: description, title, default, examples, $schema, $comment,
+-- uniqueItems, anyOf, oneOf, allOf, not, if/then/else, boolean schemas, and $ref
+-- to a definition of the same schema ("#/$defs/name", "#/definitions/name", "#anchor"
+-- via $anchor, "#" for the root; no remote references).
+-- Annotations: description, title, default, examples, $schema, $id, $comment,
 -- deprecated, readOnly, writeOnly, x-*.
 --
 -- Values are decoded JSON: json.null, booleans, numbers, strings, tables
@@ -21,6 +23,32 @@ local json = json
 local M = {}
 
 local MAX_DEPTH = 64   -- schema nesting; deeper is a cycle or a mistake
+local MAX_REFS = 64    -- $ref hops in one validation path: a reference cycle stops here
+
+-- The schema a $ref resolves against: set by validate and check_schema for the
+-- duration of the call (they never yield), restored after, so nesting is safe.
+local root = nil
+
+-- Resolves a local reference against root; returns the schema or nil.
+local function resolve(ref)
+  if type(ref) ~= "string" or type(root) ~= "table" then return nil end
+  if ref == "#" then return root end
+  local kind, name = ref:match("^#/(%$?%a+)/([^/]+)$")
+  if kind == "$defs" or kind == "definitions" then
+    local defs = root[kind]
+    name = name:gsub("~1", "/"):gsub("~0", "~")
+    return type(defs) == "table" and defs[name] or nil
+  end
+  local anchor = ref:match("^#([%a_][%w_.%-]*)$")
+  if anchor then
+    for _, key in ipairs({ "$defs", "definitions" }) do
+      for _, sub in pairs(type(root[key]) == "table" and root[key] or {}) do
+        if type(sub) == "table" and sub["$anchor"] == anchor then return sub end
+      end
+    end
+  end
+  return nil
+end
 local SHOW_LIMIT = 80  -- bytes of a value quoted in a message
 
 local function is_array(t)
@@ -361,9 +389,24 @@ end
 
 -- Validates v against s. With apply, fills defaults and stores integer-valued
 -- floats as integers (holder[key]) so a handler never formats 3 as "3.0".
-check = function(s, v, path, apply, holder, key)
+check = function(s, v, path, apply, holder, key, hops)
   if s == true then return true end
   if s == false then return fail(path, "no value is allowed here") end
+  if s["$ref"] ~= nil then
+    hops = (hops or 0) + 1
+    local target = resolve(s["$ref"])
+    if not target then return fail(path, "unresolvable $ref %s", show(s["$ref"])) end
+    if hops > MAX_REFS then return fail(path, "$ref chain longer than %d (a cycle?)", MAX_REFS) end
+    local ok, err = check(target, v, path, apply, holder, key, hops)
+    if not ok then return nil, err end
+  end
+  if s["if"] ~= nil then
+    local branch = check(s["if"], v, path, false) and s["then"] or s["else"]
+    if branch ~= nil then
+      local ok, err = check(branch, v, path, apply, holder, key)
+      if not ok then return nil, err end
+    end
+  end
 
   local t = s.type
   if t ~= nil then
@@ -450,7 +493,11 @@ function M.validate(s, value, path)
   if not (is_table(s) or type(s) == "boolean") then
     error("bad argument #1 to 'validate' (schema expected, got " .. json_type(s) .. ")", 2)
   end
-  return check(s, value, path or "arguments", true)
+  local outer = root
+  root = s
+  local ok, err = check(s, value, path or "arguments", true)
+  root = outer
+  return ok, err
 end
 
 --
@@ -601,6 +648,28 @@ local KEYWORDS = {
   oneOf = want_schema_list,
   allOf = want_schema_list,
   ["not"] = want_schema,
+  ["if"] = want_schema,
+  ["then"] = want_schema,
+  ["else"] = want_schema,
+  ["$ref"] = function(v, w)
+    if type(v) ~= "string" then return w .. ": must be a string, got " .. json_type(v) end
+    if not resolve(v) then
+      return w .. ": " .. quote(v) .. " does not resolve to a definition in this schema (only local #/$defs/..., #/definitions/... and #anchor references)"
+    end
+    return nil
+  end,
+  ["$defs"] = nil, -- set below, shared with definitions
+  ["$defs_"] = function(v, w, depth)
+    if not is_table(v) or (next(v) ~= nil and is_array(v)) then return w .. ": must be an object of schemas" end
+    for _, name in ipairs(sorted_keys(v)) do
+      local err = want_schema(v[name], prop_path(w, tostring(name)), depth)
+      if err then return err end
+    end
+    return nil
+  end,
+  ["$anchor"] = want_string,
+  ["$id"] = want_string,
+  ["$defs_end"] = nil,
   description = want_string,
   title = want_string,
   ["$comment"] = want_string,
@@ -633,9 +702,7 @@ check_schema = function(s, where, depth)
       return nil, where .. ": keywords must be strings, got " .. type(k) .. " key " .. tostring(k)
     end
     local kw = KEYWORDS[k]
-    if k == "$ref" then
-      return nil, where .. ': "$ref" is not supported; write the schema inline'
-    elseif kw then
+    if kw then
       local err = kw(s[k], where .. "." .. k, depth)
       if err then return nil, err end
     elseif k:sub(1, 2) ~= "x-" then
@@ -670,12 +737,21 @@ end
 -- Returns true, or nil and "<where>.<keyword path>: <reason>"; where defaults
 -- to "schema", e.g. input.properties.tail.minimum: must be a finite number, got string.
 function M.check_schema(s, where)
-  return check_schema(s, where or "schema", 0)
+  local outer = root
+  root = s
+  local ok, err = check_schema(s, where or "schema", 0)
+  root = outer
+  return ok, err
 end
+
+KEYWORDS["$defs"] = KEYWORDS["$defs_"]
+KEYWORDS.definitions = KEYWORDS["$defs_"]
+KEYWORDS["$defs_"] = nil
 
 local ARRAY_KEYWORDS = { required = true, enum = true, type = true, examples = true }
 local SCHEMA_LISTS = { anyOf = true, oneOf = true, allOf = true }
-local SCHEMAS = { items = true, additionalProperties = true, ["not"] = true }
+local SCHEMAS = { items = true, additionalProperties = true, ["not"] = true,
+                  ["if"] = true, ["then"] = true, ["else"] = true }
 
 -- Returns a deep copy of s for serving as JSON: lists that JSON needs as
 -- arrays (required, enum, type lists, examples, anyOf/oneOf/allOf) carry the
@@ -685,7 +761,7 @@ function M.to_json(s)
   if not is_table(s) then return s end
   local out = {}
   for k, v in pairs(s) do
-    if k == "properties" and is_table(v) then
+    if (k == "properties" or k == "$defs" or k == "definitions") and is_table(v) then
       local props = {}
       for name, sub in pairs(v) do props[name] = M.to_json(sub) end
       out[k] = props

@@ -77,9 +77,48 @@ describe("schema", function()
                  'input.properties.tail: unknown keyword "minimun"')
     end)
 
-    it("rejects $ref with a hint to inline the schema", function()
+    it("rejects a $ref that does not resolve inside the schema", function()
       bad_schema(obj({ pod = { ["$ref"] = "#/$defs/pod" } }),
-                 'input.properties.pod: "$ref" is not supported; write the schema inline')
+                 'input.properties.pod.$ref: "#/$defs/pod" does not resolve to a definition in this schema (only local #/$defs/..., #/definitions/... and #anchor references)')
+      bad_schema(obj({ pod = { ["$ref"] = "https://example.com/pod.json" } }),
+                 'input.properties.pod.$ref: "https://example.com/pod.json" does not resolve to a definition in this schema (only local #/$defs/..., #/definitions/... and #anchor references)')
+    end)
+
+    it("follows local $ref to $defs, definitions and anchors", function()
+      local s = { type = "object",
+                  ["$defs"] = { addr = { ["$anchor"] = "addr", type = "object", properties = { city = { type = "string" } },
+                                         required = { "city" } } },
+                  definitions = { n = { type = "integer", minimum = 1 } },
+                  properties = { home = { ["$ref"] = "#/$defs/addr" }, work = { ["$ref"] = "#addr" },
+                                 count = { ["$ref"] = "#/definitions/n" } } }
+      assert.is_true(schema.check_schema(s, "input"))
+      assert.is_true(schema.validate(s, { home = { city = "Hangzhou" }, count = 2 }))
+      local ok, err = schema.validate(s, { work = {} })
+      assert.is_nil(ok)
+      assert.are.equal('arguments.work: missing required property "city"', err)
+      ok, err = schema.validate(s, { count = 0 })
+      assert.are.equal("arguments.count: must be >= 1, got 0", err)
+    end)
+
+    it("stops a $ref cycle with a message", function()
+      local s = { ["$defs"] = { a = { ["$ref"] = "#/$defs/b" }, b = { ["$ref"] = "#/$defs/a" } }, ["$ref"] = "#/$defs/a" }
+      assert.is_true(schema.check_schema(s, "input"))
+      local ok, err = schema.validate(s, 1)
+      assert.is_nil(ok)
+      assert.are.equal("arguments: $ref chain longer than 64 (a cycle?)", err)
+    end)
+
+    it("applies if/then/else", function()
+      local s = { type = "object", properties = { kind = { type = "string" }, phone = { type = "string" }, email = { type = "string" } },
+                  ["if"] = { properties = { kind = { const = "phone" } }, required = { "kind" } },
+                  ["then"] = { required = { "phone" } }, ["else"] = { required = { "email" } } }
+      assert.is_true(schema.check_schema(s, "input"))
+      assert.is_true(schema.validate(s, { kind = "phone", phone = "1" }))
+      assert.is_true(schema.validate(s, { email = "a@b" }))
+      local ok, err = schema.validate(s, { kind = "phone" })
+      assert.are.equal('arguments: missing required property "phone"', err)
+      ok, err = schema.validate(s, {})
+      assert.are.equal('arguments: missing required property "email"', err)
     end)
 
     it("rejects a schema that is not an object or boolean", function()

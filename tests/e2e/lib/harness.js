@@ -642,6 +642,12 @@ export function metricValue(samples, name, labels = {}) {
   return hit ? hit.value : undefined;
 }
 
+/** Servers still running; killed when this process exits, even if a test never reached close(). */
+const liveHttpServers = new Set();
+process.on('exit', () => {
+  for (const child of liveHttpServers) child.kill('SIGKILL');
+});
+
 /**
  * The server with its HTTP listener on a free port of 127.0.0.1: `--transport http --port P`
  * after args. Resolves once GET /healthz answers 200. Spawn failures while the binary is being
@@ -679,8 +685,10 @@ export class HttpServer {
     this.exitInfo = null;
     this.spawnError = null;
     this.child = spawn(BIN, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    liveHttpServers.add(this.child);
     this.exited = new Promise((res) => {
       this.child.on('close', (code, signal) => {
+        liveHttpServers.delete(this.child);
         this.exitInfo = { code, signal };
         res(this.exitInfo);
       });
