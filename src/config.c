@@ -416,6 +416,13 @@ static int validate(config_t *cfg, char *err, size_t errlen) {
     set_err(err, errlen, "--tls-cert and --tls-key go together");
     return ACK_EINVAL;
   }
+  const char *tls_files[] = { cfg->tls_cert, cfg->tls_key };
+  for (size_t i = 0; i < ACK_ARRAY_LEN(tls_files); i++) {
+    if (tls_files[i] && access(tls_files[i], R_OK) != 0) {
+      set_err(err, errlen, "--%s %s: %s", i ? "tls-key" : "tls-cert", tls_files[i], strerror(errno));
+      return ACK_EINVAL;
+    }
+  }
   if (cfg->lua_call_memory_mb > cfg->lua_memory_mb) {
     set_err(err, errlen, "--lua-call-memory-mb (%zu) must not exceed --lua-memory-mb (%zu)", cfg->lua_call_memory_mb,
             cfg->lua_memory_mb);

@@ -110,6 +110,7 @@ void mcp_reply_error(mcp_req_t *r, int code, const char *message, json_t *data) 
 }
 
 void mcp_reply_none(mcp_req_t *r) {
+  if (!r->batch && !r->s->closed) r->s->t->send(r->s->tctx, NULL, 0, r->origin, true); /* its stream may end */
   batch_release(r->batch, r->s);
   req_free(r);
 }

@@ -37,7 +37,8 @@ typedef struct mcp_transport {
   /* Sends one serialized message (no trailing newline). origin is what the transport passed
    * to mcp_session_handle for the message this one answers or belongs to (progress, logs,
    * elicitation of that request), NULL for unrelated ones (list_changed, server logs); final
-   * marks the answer that completes that origin. Returns 0 or a negative error. */
+   * marks the answer that completes that origin. data NULL (final, len 0) says origin ends
+   * without an answer: the client cancelled it. Returns 0 or a negative error. */
   int (*send)(void *tctx, const char *data, size_t len, void *origin, bool final);
   const char *name; /* "stdio", "http", ... for logs and metrics */
 } mcp_transport_t;

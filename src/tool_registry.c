@@ -349,7 +349,7 @@ int registry_reload(registry_t *r) {
       names[nn++] = ack_strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, cmp_str);
+    if (nn) qsort(names, nn, sizeof *names, cmp_str);
     for (size_t i = 0; i < nn; i++) {
       char path[4096], err[1024];
       snprintf(path, sizeof path, "%s/%s", *dir, names[i]);
@@ -380,7 +380,7 @@ int registry_reload(registry_t *r) {
   char *before[REG_TEMPLATE + 1] = { NULL };
   for (reg_kind_t kind = REG_TOOL; kind <= REG_TEMPLATE && r->gen.number; kind++) before[kind] = visible_signature(r, kind);
   generation_clear(L, &r->gen);
-  qsort(list, n, sizeof *list, cmp_tool);
+  if (n) qsort(list, n, sizeof *list, cmp_tool);
   r->gen.tools = list;
   r->gen.n = n;
   r->gen.number++;

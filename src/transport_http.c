@@ -23,6 +23,8 @@
 #define RING_BYTES (4u << 20)
 #define SWEEP_MS 5000
 #define KEEPALIVE_MS 15000              /* SSE comment lines keep proxies from timing a stream out */
+#define PROBE_MS 500                    /* lws does not read a socket mid-response: while calls run,
+                                           a tiny write finds a client that hung up */
 #define MODERN "2026-07-28"
 
 typedef enum { HS_STREAMABLE, HS_SSE, HS_WS } hs_kind_t;
@@ -38,11 +40,24 @@ typedef struct outbuf {
 typedef struct ring_event {
   char stream[16];
   unsigned long long seq;
+  bool delivered;                      /* went out on a live stream */
   char *data;
 } ring_event_t;
 
 typedef struct hsession hsession_t;
 typedef struct conn conn_t;
+
+/* The answer stream of one legacy POST: the origin its messages carry. It outlives the
+ * connection when the client hung up after events with ids went out, so a GET with
+ * Last-Event-ID can pick the rest up (a disconnect is not a cancellation once resumable). */
+typedef struct pstream {
+  hsession_t *hs;
+  conn_t *conn;                        /* the POST, or a GET resuming it, or NULL */
+  char id[16];
+  bool done;                           /* its final answer went out */
+  bool cancelling;                     /* conn_end is cancelling it and frees it after */
+  struct pstream *next;
+} pstream_t;
 
 struct conn {
   http_server_t *srv;
@@ -64,10 +79,14 @@ struct conn {
   char extra[256];                     /* extra header lines, "name: value\r\n" */
   bool headers_queued, headers_sent, sse, final_queued, close_after;
   char stream_id[16];
+  pstream_t *ps;                       /* the answer stream this connection carries */
   outbuf_t *q_head, *q_tail;
   size_t q_bytes;
   bool answered;                       /* the POST's final answer is queued */
   bool going_away;
+  int close_code;                      /* WebSocket: close with this once the queue is out */
+  const char *close_reason;
+  bool close_sent;
   uint64_t last_write;
   conn_t *next_live, *prev_live;
 };
@@ -83,6 +102,7 @@ struct hsession {
   size_t ring_start, ring_count, ring_bytes;
   unsigned long long seq;
   unsigned long long post_counter;
+  pstream_t *pstreams;
   uint64_t last_active;
   int conns;                           /* connections attached (POSTs in flight, stream) */
   bool closed;
@@ -100,7 +120,7 @@ struct http_server {
   int nsessions;
   int nconns;
   bool draining, ready, loopback, warned_credentials;
-  uv_timer_t sweep;
+  uv_timer_t sweep, probe;
   conn_t *live;                        /* every conn, for drain */
   lws_retry_bo_t retry;
   struct lws_protocols protocols[2];
@@ -177,7 +197,8 @@ static void respond_error(conn_t *c, int status, int code, const char *message) 
 
 /* ---- sessions ----------------------------------------------------------------------- */
 
-static void ring_push(hsession_t *hs, const char *stream, unsigned long long seq, const char *data, size_t len) {
+static void ring_push(hsession_t *hs, const char *stream, unsigned long long seq, const char *data, size_t len,
+                      bool delivered) {
   if (hs->ring_count == RING_EVENTS || hs->ring_bytes + len > RING_BYTES) {
     while (hs->ring_count && (hs->ring_count == RING_EVENTS || hs->ring_bytes + len > RING_BYTES)) {
       ring_event_t *old = &hs->ring[hs->ring_start];
@@ -191,6 +212,7 @@ static void ring_push(hsession_t *hs, const char *stream, unsigned long long seq
   ring_event_t *e = &hs->ring[(hs->ring_start + hs->ring_count) % RING_EVENTS];
   snprintf(e->stream, sizeof e->stream, "%s", stream);
   e->seq = seq;
+  e->delivered = delivered;
   e->data = ack_strndup(data, len);
   hs->ring_bytes += len;
   hs->ring_count++;
@@ -203,7 +225,7 @@ static void queue_event(conn_t *c, const char *data, size_t len, bool final) {
   hsession_t *hs = c->hs;
   if (hs && hs->kind == HS_STREAMABLE) {
     unsigned long long seq = ++hs->seq;
-    ring_push(hs, c->stream_id, seq, data, len);
+    ring_push(hs, c->stream_id, seq, data, len, true);
     n = snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", c->stream_id, seq);
   } else {
     n = snprintf(head, sizeof head, "event: message\ndata: ");
@@ -217,8 +239,16 @@ static void queue_event(conn_t *c, const char *data, size_t len, bool final) {
   free(ev);
 }
 
-/* Sends a message to conn c in the form its kind needs. */
+/* Sends a message to conn c in the form its kind needs. NULL data ends c's answer without a
+ * message (the client cancelled what it asked). */
 static void conn_emit(conn_t *c, const char *data, size_t len, bool final) {
+  if (!data) {
+    if (c->kind == C_WS) return;
+    if (!c->headers_queued) respond(c, 202, "text/plain", "");
+    else queue_raw(c, "", 0, true);
+    c->answered = true;
+    return;
+  }
   if (c->kind == C_WS) {
     queue_raw(c, data, len, false);
     return;
@@ -247,18 +277,40 @@ static void conn_emit(conn_t *c, const char *data, size_t len, bool final) {
 
 static void hs_touch(hsession_t *hs) { hs->last_active = uv_now(hs->srv->loop); }
 
+static void ps_free(pstream_t *ps) {
+  for (pstream_t **pp = &ps->hs->pstreams; *pp; pp = &(*pp)->next) {
+    if (*pp == ps) {
+      *pp = ps->next;
+      break;
+    }
+  }
+  if (ps->conn) ps->conn->ps = NULL;
+  free(ps);
+}
+
+static pstream_t *ps_find(hsession_t *hs, const char *id) {
+  for (pstream_t *ps = hs->pstreams; ps; ps = ps->next)
+    if (strcmp(ps->id, id) == 0) return ps;
+  return NULL;
+}
+
 /* mcp_transport_t.send for sessions. */
 static int hs_send(void *tctx, const char *data, size_t len, void *origin, bool final) {
   hsession_t *hs = tctx;
-  conn_t *target = NULL;
-  if (hs->kind != HS_STREAMABLE) target = hs->stream; /* one stream carries everything */
-  else if (origin) target = origin;
-  else target = hs->stream;
-  if (target) {
-    conn_emit(target, data, len, final && target == origin);
-  } else if (hs->kind == HS_STREAMABLE) {
-    /* No stream open now: keep it for a GET with Last-Event-ID. */
-    ring_push(hs, "g", ++hs->seq, data, len);
+  if (hs->kind != HS_STREAMABLE) { /* one stream carries everything */
+    if (hs->stream && data) conn_emit(hs->stream, data, len, false);
+    return 0;
+  }
+  pstream_t *ps = origin;
+  if (ps) {
+    if (final) ps->done = true;
+    if (ps->conn) conn_emit(ps->conn, data, len, final);
+    else if (data) ring_push(hs, ps->id, ++hs->seq, data, len, false); /* for a resuming GET */
+    if (final && !ps->conn && !ps->cancelling) ps_free(ps);
+  } else if (hs->stream) {
+    if (data) conn_emit(hs->stream, data, len, false);
+  } else if (data) {
+    ring_push(hs, "g", ++hs->seq, data, len, false); /* no stream open now: keep it for the next */
   }
   return 0;
 }
@@ -322,6 +374,7 @@ static void hs_maybe_free(hsession_t *hs) {
     }
   }
   h->nsessions--;
+  while (hs->pstreams) ps_free(hs->pstreams);
   for (size_t i = 0; i < hs->ring_count; i++) free(hs->ring[(hs->ring_start + i) % RING_EVENTS].data);
   free(hs);
 }
@@ -333,6 +386,15 @@ static void conn_detach(conn_t *c) {
   if (hs->stream == c) hs->stream = NULL;
   hs->conns--;
   hs_maybe_free(hs);
+}
+
+static void on_probe(uv_timer_t *t) {
+  http_server_t *h = t->data;
+  uint64_t now = uv_now(h->loop);
+  for (conn_t *c = h->live; c; c = c->next_live)
+    if (c->sse && c->headers_queued && !c->final_queued && c->hs && c->hs->mcp && mcp_session_inflight(c->hs->mcp) > 0 &&
+        now - c->last_write >= PROBE_MS)
+      queue_raw(c, ":\n\n", 3, false);
 }
 
 static void on_sweep(uv_timer_t *t) {
@@ -402,32 +464,56 @@ static json_t *request_credentials(conn_t *c) {
   return creds;
 }
 
-/* Origin, Host and token, for every MCP endpoint. Queues the refusal and returns false. */
-static bool admit(conn_t *c, bool want_json_errors) {
-  http_server_t *h = c->srv;
+/* Origin, Host and token: 0 when the request may go on, else the HTTP status (403, 401)
+ * with the reason in *why. */
+static int access_denied(http_server_t *h, struct lws *wsi, const char **why) {
   char origin[256], host[256], auth[512];
-  bool has_origin = header(c->wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) > 0;
-  header(c->wsi, WSI_TOKEN_HOST, host, sizeof host);
+  bool has_origin = header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) > 0;
+  header(wsi, WSI_TOKEN_HOST, host, sizeof host);
   if (has_origin && !http_origin_allowed(origin, h->cfg->allowed_origins)) {
     log_warn("http: refused Origin %s", origin);
-    respond_error(c, 403, JSONRPC_INVALID_REQUEST, "Forbidden: Origin not allowed (--allowed-origins)");
-    return false;
+    *why = "Forbidden: Origin not allowed (--allowed-origins)";
+    return 403;
   }
   if (h->loopback && !h->cfg->allowed_origins && !http_host_is_loopback(host)) {
     log_warn("http: refused Host %s on a loopback listener", host);
-    respond_error(c, 403, JSONRPC_INVALID_REQUEST, "Forbidden: Host header does not name this loopback server");
-    return false;
+    *why = "Forbidden: Host header does not name this loopback server";
+    return 403;
   }
-  if (h->auth_token) {
-    bool ok = header(c->wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth) > 0 && http_bearer_ok(auth, h->auth_token);
-    if (!ok) {
-      add_header(c, "WWW-Authenticate", "Bearer realm=\"ack-mcp-server\"");
-      if (want_json_errors) respond_error(c, 401, JSONRPC_INVALID_REQUEST, "Unauthorized: a valid bearer token is required");
-      else respond(c, 401, "text/plain", "Unauthorized\n");
-      return false;
-    }
+  if (h->auth_token && !(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth) > 0 && http_bearer_ok(auth, h->auth_token))) {
+    *why = "Unauthorized: a valid bearer token is required";
+    return 401;
   }
-  return true;
+  return 0;
+}
+
+static const char WWW_AUTHENTICATE[] = "Bearer realm=\"ack-mcp-server\"";
+
+/* For every MCP endpoint: queues the refusal and returns false when access is denied. */
+static bool admit(conn_t *c) {
+  const char *why;
+  int status = access_denied(c->srv, c->wsi, &why);
+  if (!status) return true;
+  if (status == 401) add_header(c, "WWW-Authenticate", WWW_AUTHENTICATE);
+  respond_error(c, status, JSONRPC_INVALID_REQUEST, why);
+  return false;
+}
+
+/* Answers a refused WebSocket upgrade with a real HTTP response (lws would just drop the
+ * connection), written at once: the connection closes right after. Returns nonzero. */
+static int refuse_upgrade(struct lws *wsi, int status, const char *why) {
+  unsigned char buf[LWS_PRE + 1024], *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof buf - 1];
+  char body[320];
+  int n = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}", why);
+  if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json", (lws_filepos_t)n, &p, end)) return 1;
+  if (status == 401 && lws_add_http_header_by_name(wsi, (const unsigned char *)"www-authenticate:", (const unsigned char *)WWW_AUTHENTICATE,
+                                                   (int)strlen(WWW_AUTHENTICATE), &p, end))
+    return 1;
+  if (lws_finalize_http_header(wsi, &p, end) || end - p < n) return 1;
+  memcpy(p, body, (size_t)n);
+  p += n;
+  lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+  return 1;
 }
 
 static bool method_is(struct lws *wsi, enum lws_token_indexes tok) { return lws_hdr_total_length(wsi, tok) > 0; }
@@ -552,10 +638,20 @@ static void post_mcp(conn_t *c) {
   c->hs = hs;
   hs->conns++;
   snprintf(c->stream_id, sizeof c->stream_id, "p%llu", ++hs->post_counter);
+  pstream_t *ps = ack_xcalloc(1, sizeof *ps);
+  ps->hs = hs;
+  ps->conn = c;
+  snprintf(ps->id, sizeof ps->id, "%s", c->stream_id);
+  ps->next = hs->pstreams;
+  hs->pstreams = ps;
+  c->ps = ps;
   mcp_session_set_credentials(hs->mcp, request_credentials(c));
-  bool answered = mcp_session_handle(hs->mcp, c->body, c->blen, c);
+  bool answered = mcp_session_handle(hs->mcp, c->body, c->blen, ps);
   if (hs->mcp) mcp_session_set_credentials(hs->mcp, NULL);
-  if (!answered && !c->headers_queued) respond(c, 202, "text/plain", "");
+  if (!answered && !c->headers_queued) {
+    respond(c, 202, "text/plain", "");
+    if (c->ps) ps_free(c->ps);
+  }
 }
 
 /* GET /mcp: the standalone stream, or a replay from Last-Event-ID. */
@@ -599,10 +695,12 @@ static void get_mcp(conn_t *c) {
     }
   }
   snprintf(c->stream_id, sizeof c->stream_id, "%s", stream);
-  /* Replay what that stream missed (events kept while no stream was open count as "g"). */
+  /* Replay what that stream missed: after Last-Event-ID, or (for the standalone stream)
+   * what was kept while no stream was open. */
   for (size_t i = 0; i < hs->ring_count; i++) {
     ring_event_t *e = &hs->ring[(hs->ring_start + i) % RING_EVENTS];
-    if (strcmp(e->stream, stream) != 0 || (has_last && e->seq <= after)) continue;
+    if (strcmp(e->stream, stream) != 0 || (has_last ? e->seq <= after : e->delivered)) continue;
+    e->delivered = true;
     char head[64];
     int n = snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", e->stream, e->seq);
     size_t len = strlen(e->data);
@@ -623,7 +721,13 @@ static void get_mcp(conn_t *c) {
     }
     hs->stream = c;
   } else {
-    queue_raw(c, ": replay done\n\n", 15, true); /* a POST stream ends after its replay */
+    pstream_t *ps = ps_find(hs, stream);
+    if (ps && !ps->done && !ps->conn) { /* the rest of that POST's answer comes here */
+      ps->conn = c;
+      c->ps = ps;
+    } else {
+      queue_raw(c, ": replay done\n\n", 15, true);
+    }
   }
   lws_callback_on_writable(c->wsi);
 }
@@ -669,6 +773,7 @@ static void get_sse(conn_t *c) {
   char ev[128];
   int n = snprintf(ev, sizeof ev, "event: endpoint\ndata: /messages?sessionId=%s\n\n", hs->id);
   queue_raw(c, ev, (size_t)n, false);
+
 }
 
 static void post_messages(conn_t *c) {
@@ -742,7 +847,17 @@ static void conn_reset(conn_t *c) {
 
 /* The end of an HTTP transaction or connection: an unanswered POST is cancelled. */
 static void conn_end(conn_t *c) {
-  if (c->kind == C_POST && c->hs && !c->answered && c->hs->mcp) mcp_session_origin_gone(c->hs->mcp, c);
+  pstream_t *ps = c->ps;
+  if (ps) {
+    c->ps = NULL;
+    ps->conn = NULL;
+    if (ps->done || c->answered) ps_free(ps);
+    else if (!c->sse && c->hs && c->hs->mcp) { /* nothing resumable went out: the hang-up cancels */
+      ps->cancelling = true;
+      mcp_session_origin_gone(c->hs->mcp, ps);
+      ps_free(ps);
+    } /* else it waits for a GET with Last-Event-ID, answers kept in the ring meanwhile */
+  }
   if (c->ephemeral) {
     mcp_session_origin_gone(c->ephemeral, c);
     mcp_session_close(c->ephemeral);
@@ -781,9 +896,24 @@ static int write_headers(conn_t *c) {
 
 static int on_writeable(conn_t *c) {
   if (c->kind == C_WS) {
-    if (c->going_away && !c->q_head) {
-      lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"server shutting down", 20);
-      return -1;
+    if (c->going_away && !c->q_head && !c->close_code) {
+      if (c->hs && c->hs->mcp && mcp_session_inflight(c->hs->mcp) > 0) return 0; /* answers first */
+      c->close_code = LWS_CLOSE_STATUS_GOINGAWAY;
+      c->close_reason = "server shutting down";
+    }
+    if (c->close_code && !c->q_head) {
+      /* The close frame is written here: lws_close_reason() followed by returning -1 from
+       * this callback drops the connection without one in lws 4.1 (clients saw 1006). */
+      if (c->close_sent) return 0;
+      unsigned char frame[LWS_PRE + 128];
+      size_t n = strlen(c->close_reason);
+      frame[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+      frame[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+      memcpy(frame + LWS_PRE + 2, c->close_reason, n);
+      lws_write(c->wsi, frame + LWS_PRE, n + 2, (enum lws_write_protocol)4 /* LWS_WRITE_CLOSE */);
+      c->close_sent = true;
+      lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5); /* the peer's answer, or we hang up */
+      return 0;
     }
     if (c->close_after && !c->q_head) return -1;
     outbuf_t *b = c->q_head;
@@ -849,7 +979,7 @@ static int on_http(conn_t *c, const char *path) {
     respond(c, 404, "text/plain", "Not Found: MCP is at /mcp (Streamable HTTP, WebSocket) and /sse (legacy)\n");
     return 0;
   }
-  if (!admit(c, true)) return 0;
+  if (!admit(c)) return 0;
   if (options) {
     add_header(c, "Allow", "GET, POST, DELETE, OPTIONS");
     respond(c, 204, "text/plain", "");
@@ -862,13 +992,21 @@ static int on_http(conn_t *c, const char *path) {
     char ctype[128], accept[256];
     header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof ctype);
     header(wsi, WSI_TOKEN_HTTP_ACCEPT, accept, sizeof accept);
-    if (strncasecmp(ctype, "application/json", 16) != 0) {
+    if (strncasecmp(ctype, "application/json", 16) != 0 || (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')) {
       respond_error(c, 415, JSONRPC_INVALID_REQUEST, "Unsupported Media Type: Content-Type must be application/json");
       c->close_after = true;
       return 0;
     }
     if (mcp_path && (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream"))) {
       respond_error(c, 406, JSONRPC_INVALID_REQUEST, "Not Acceptable: Accept must list application/json and text/event-stream");
+      c->close_after = true;
+      return 0;
+    }
+    char te[64];
+    if (header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof te) > 0 && strcasestr(te, "chunked") &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+      /* lws does not decode chunked request bodies; say so rather than wait forever */
+      respond_error(c, 411, JSONRPC_INVALID_REQUEST, "Length Required: send the body with a Content-Length");
       c->close_after = true;
       return 0;
     }
@@ -932,13 +1070,20 @@ static int on_ws_receive(conn_t *c, const char *in, size_t len) {
   size_t max = c->srv->cfg->max_message_bytes;
   if (lws_frame_is_binary(c->wsi)) {
     if (lws_is_final_fragment(c->wsi))
-      queue_raw(c, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"Invalid Request: binary frames are not MCP messages; send JSON as text frames\"}}",
-                135, false);
+    {
+      static const char refusal[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":"
+                                    "\"Invalid Request: binary frames are not MCP messages; send JSON as text frames\"}}";
+      queue_raw(c, refusal, sizeof refusal - 1, false);
+    }
     return 0;
   }
+  if (c->close_code) return 0; /* closing: the rest of the message is dropped */
   if (c->blen + len > max) {
-    lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"message too big", 15);
-    return -1;
+    c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+    c->close_reason = "message too big";
+    c->blen = 0;
+    lws_callback_on_writable(c->wsi);
+    return 0;
   }
   if (on_body(c, in, len) != 0) return -1;
   if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi)) return 0;
@@ -954,14 +1099,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   conn_t *c = user;
   http_server_t *h = lws_context_user(lws_get_context(wsi));
   switch (reason) {
-  case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
-    if (c && !c->srv) {
+  case LWS_CALLBACK_HTTP:
+    /* Tracked from its first request: a connection that upgrades to WebSocket never gets
+     * here, and is tracked from ESTABLISHED instead. */
+    if (!c->srv) {
       c->srv = h;
       c->wsi = wsi;
       live_add(h, c);
     }
-    break;
-  case LWS_CALLBACK_HTTP:
     return on_http(c, in);
   case LWS_CALLBACK_HTTP_BODY:
     return c->kind == C_POST || c->too_big ? on_body(c, in, len) : 0;
@@ -988,19 +1133,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     break;
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-    /* The WebSocket handshake: same checks as HTTP, answered by refusing the upgrade. The
-     * connection stops being an HTTP one here; ESTABLISHED registers it again. */
-    if (c && c->srv) {
-      live_remove(h, c);
-      c->srv = NULL;
-    }
-    conn_t probe = { .srv = h, .wsi = wsi };
+    /* The WebSocket handshake: same checks as HTTP, answered by refusing the upgrade. */
     char path[64] = "";
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
-    bool ok = strcmp(path, "/mcp") == 0 && !h->draining && admit(&probe, false) && h->nsessions < h->cfg->max_sessions;
-    queue_free(&probe);
-    if (!ok) log_warn("http: refused a WebSocket upgrade to %s", path);
-    return ok ? 0 : 1;
+    const char *why = NULL;
+    int status = strcmp(path, "/mcp") != 0 ? 404 : h->draining ? 503 : access_denied(h, wsi, &why);
+    if (!status && h->nsessions >= h->cfg->max_sessions) status = 503;
+    if (!status) return 0;
+    log_warn("http: refused a WebSocket upgrade to %s (%d)", path, status);
+    return refuse_upgrade(wsi, status, why ? why : status == 404 ? "Not Found: WebSocket MCP is at /mcp"
+                                            : h->draining ? "Server is shutting down" : "Too many sessions (--max-sessions)");
   }
   case LWS_CALLBACK_ESTABLISHED:
     c->srv = h;
@@ -1082,6 +1224,10 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
     info.ssl_private_key_filepath = cfg->tls_key;
   }
   h->ctx = lws_create_context(&info);
+  if (h->ctx && !lws_get_vhost_by_name(h->ctx, "default")) { /* e.g. a TLS key that does not load */
+    lws_context_destroy(h->ctx);
+    h->ctx = NULL;
+  }
   if (!h->ctx) {
     snprintf(err, errlen, "cannot listen on %s:%d (in use, or a bad TLS certificate or key?)", cfg->host, cfg->port);
     free(h->auth_token);
@@ -1091,6 +1237,9 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
   uv_timer_init(loop, &h->sweep);
   h->sweep.data = h;
   uv_timer_start(&h->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
+  uv_timer_init(loop, &h->probe);
+  h->probe.data = h;
+  uv_timer_start(&h->probe, on_probe, PROBE_MS, PROBE_MS);
   return h;
 }
 
@@ -1125,6 +1274,7 @@ void http_free(http_server_t *h) {
     free(hs);
   }
   uv_timer_stop(&h->sweep);
+  uv_close((uv_handle_t *)&h->probe, NULL);
   free(h->auth_token);
   uv_close((uv_handle_t *)&h->sweep, free_server); /* h goes with its last handle */
 }

@@ -71,6 +71,7 @@ static int stdio_send(void *tctx, const char *data, size_t len, void *origin, bo
   ACK_UNUSED(origin);
   ACK_UNUSED(final);
   stdio_transport_t *t = tctx;
+  if (!data) return 0; /* an end without a message: nothing to write on stdio */
   if (t->out_broken) return ACK_EIO;
   if (!t->out_is_stream) {
     /* A file: write synchronously, whole, with the newline. */
