@@ -505,9 +505,10 @@ static int ask(lua_State *L, host_call_t *c, const char *what, json_t *requests,
   json_object_foreach(requests, key, req) {
     const char *method = json_string_value(json_object_get(req, "method"));
     if (c->ops->request(c->ud, c, key, method, json_incref(json_object_get(req, "params"))) != 0) {
+      const char *capability = capability_of(method); /* a literal: outlives requests */
       json_decref(requests);
       ask_cancel(&op->op); /* requests already sent are answered into nothing */
-      return raise_missing_capability(L, what, capability_of(method));
+      return raise_missing_capability(L, what, capability);
     }
     op->outstanding++;
   }

@@ -79,7 +79,6 @@ static void close_all(server_t *s) {
   if (s->stdio) stdio_free(s->stdio);
   s->stdio = NULL;
   if (s->http) http_free(s->http);
-  s->http = NULL;
   registry_free(s->reg);
   s->reg = NULL;
   lua_host_free(s->host);
@@ -234,6 +233,10 @@ int server_run(config_t *cfg) {
   uv_run(&s->loop, UV_RUN_DEFAULT);
   close_all(s);
   uv_run(&s->loop, UV_RUN_DEFAULT); /* close callbacks */
+  if (s->http) {
+    http_release(s->http);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+  }
   rc = s->exit_code;
   mcp_free(s->mcp);
   metrics_free(s->metrics);

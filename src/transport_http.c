@@ -1208,6 +1208,7 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
   info.protocols = h->protocols;
   info.user = h;
   info.foreign_loops = foreign;
+  info.pcontext = &h->ctx; /* lws clears it once a destroy has really finished */
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE * 0 |
                  LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
   info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
@@ -1243,8 +1244,6 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
   return h;
 }
 
-static void free_server(uv_handle_t *t) { free(t->data); }
-
 void http_set_ready(http_server_t *h, bool ready) { h->ready = ready; }
 int http_connections(const http_server_t *h) { return h->nconns; }
 
@@ -1266,15 +1265,25 @@ void http_drain(http_server_t *h) {
 void http_free(http_server_t *h) {
   if (!h) return;
   for (hsession_t *hs = h->sessions; hs; hs = hs->next) hs_close(hs);
-  lws_context_destroy(h->ctx);
+  if (h->ctx) lws_context_destroy(h->ctx); /* finishes on the loop: see http_release */
+  uv_timer_stop(&h->sweep);
+  uv_close((uv_handle_t *)&h->probe, NULL);
+  uv_close((uv_handle_t *)&h->sweep, NULL);
+  free(h->auth_token);
+  h->auth_token = NULL;
+}
+
+void http_release(http_server_t *h) {
+  if (!h) return;
+  /* With a foreign loop, lws frees the context in a second destroy once the loop has run
+   * its handles' close callbacks (lws's own libuv example does the same). */
+  if (h->ctx) lws_context_destroy(h->ctx);
   while (h->sessions) {
     hsession_t *hs = h->sessions;
     h->sessions = hs->next;
+    while (hs->pstreams) ps_free(hs->pstreams);
     for (size_t i = 0; i < hs->ring_count; i++) free(hs->ring[(hs->ring_start + i) % RING_EVENTS].data);
     free(hs);
   }
-  uv_timer_stop(&h->sweep);
-  uv_close((uv_handle_t *)&h->probe, NULL);
-  free(h->auth_token);
-  uv_close((uv_handle_t *)&h->sweep, free_server); /* h goes with its last handle */
+  free(h);
 }

@@ -3,8 +3,8 @@
  * /mcp (subprotocol "mcp"), legacy HTTP+SSE at /sse + /messages, and /healthz, /readyz,
  * /metrics. Origin, Host and bearer checks answer 403/401 before any MCP processing.
  *
- * Ownership: owned by the server. http_free destroys the lws context; the loop must then
- * run until the context's handles have closed. */
+ * Ownership: owned by the server. http_free starts destroying the lws context; the loop
+ * must then run until its handles have closed, and http_release frees the rest. */
 #ifndef ACK_TRANSPORT_HTTP_H
 #define ACK_TRANSPORT_HTTP_H
 
@@ -25,7 +25,10 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
 void http_drain(http_server_t *h);
 /* Open connections (for the drain to wait on). */
 int http_connections(const http_server_t *h);
+/* Stops the listener: refuses everything, starts lws's teardown on the loop. */
 void http_free(http_server_t *h);
+/* After the loop has run the teardown (uv_run returned): frees what is left. */
+void http_release(http_server_t *h);
 /* Whether the listener is ready (tools loaded, not draining): /readyz. */
 void http_set_ready(http_server_t *h, bool ready);
 
