@@ -1,5 +1,5 @@
 # The two README commands: `make demo` (build and run the server) and `make test` (everything).
-.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-asan bench clean
+.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-sim test-asan bench bench-net clean
 
 JOBS ?= 2
 
@@ -18,7 +18,7 @@ asan:
 demo: build
 	@scripts/demo
 
-test: build test-unit test-lua test-e2e test-conformance
+test: build test-unit test-lua test-sim test-e2e test-conformance
 
 test-unit: build
 	ctest --preset default
@@ -29,6 +29,11 @@ test-lua:
 test-e2e: build
 	tests/e2e/run
 
+# The simulators' own tests: the Alibaba Cloud API simulator checks its signature verifier
+# against the reference vectors and serves real signed requests.
+test-sim:
+	python3 -m unittest discover -s tests/sim/aliyun -p 'test_*.py'
+
 # The official MCP conformance suite (both lines) against /mcp.
 test-conformance: build
 	tests/conformance/run
@@ -37,6 +42,7 @@ test-conformance: build
 test-asan: asan
 	ctest --preset asan
 	ACK_MCP_BIN=$(CURDIR)/build-asan/ack-mcp-server tests/e2e/run
+	ACK_MCP_BIN=$(CURDIR)/build-asan/ack-mcp-server tests/conformance/run
 
 bench: build
 	bench/run
