@@ -30,9 +30,11 @@ test-e2e: build
 	tests/e2e/run
 
 # The simulators' own tests: the Alibaba Cloud API simulator checks its signature verifier
-# against the reference vectors and serves real signed requests.
+# against the reference vectors and serves real signed requests; the Kubernetes API
+# simulator is driven by the real kubectl.
 test-sim:
 	python3 -m unittest discover -s tests/sim/aliyun -p 'test_*.py'
+	tests/sim/k8s/test_kubectl.sh
 
 # The official MCP conformance suite (both lines) against /mcp.
 test-conformance: build
