@@ -218,18 +218,11 @@ static void ring_push(hsession_t *hs, const char *stream, unsigned long long seq
   hs->ring_count++;
 }
 
-/* Queues one SSE event on c; on a session, numbered and kept for replay. */
-static void queue_event(conn_t *c, const char *data, size_t len, bool final) {
+/* Queues one SSE event, with the id "<stream>-<seq>" when stream is not NULL. */
+static void queue_sse(conn_t *c, const char *stream, unsigned long long seq, const char *data, size_t len, bool final) {
   char head[96];
-  int n;
-  hsession_t *hs = c->hs;
-  if (hs && hs->kind == HS_STREAMABLE) {
-    unsigned long long seq = ++hs->seq;
-    ring_push(hs, c->stream_id, seq, data, len, true);
-    n = snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", c->stream_id, seq);
-  } else {
-    n = snprintf(head, sizeof head, "event: message\ndata: ");
-  }
+  int n = stream ? snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", stream, seq)
+                 : snprintf(head, sizeof head, "event: message\ndata: ");
   char *ev = malloc((size_t)n + len + 2);
   if (!ev) return;
   memcpy(ev, head, (size_t)n);
@@ -237,6 +230,19 @@ static void queue_event(conn_t *c, const char *data, size_t len, bool final) {
   memcpy(ev + n + len, "\n\n", 2);
   queue_raw(c, ev, (size_t)n + len + 2, final);
   free(ev);
+}
+
+/* Queues one message as an SSE event on c; on a Streamable HTTP session, numbered and kept
+ * for replay. */
+static void queue_event(conn_t *c, const char *data, size_t len, bool final) {
+  hsession_t *hs = c->hs;
+  if (hs && hs->kind == HS_STREAMABLE) {
+    unsigned long long seq = ++hs->seq;
+    ring_push(hs, c->stream_id, seq, data, len, true);
+    queue_sse(c, c->stream_id, seq, data, len, final);
+  } else {
+    queue_sse(c, NULL, 0, data, len, final);
+  }
 }
 
 /* Sends a message to conn c in the form its kind needs. NULL data ends c's answer without a
@@ -654,6 +660,18 @@ static void post_mcp(conn_t *c) {
   }
 }
 
+/* The session named by the request's Mcp-Session-Id, or NULL after answering 400/404. */
+static hsession_t *session_of(conn_t *c) {
+  char sid[64];
+  if (custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
+    respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+    return NULL;
+  }
+  hsession_t *hs = hs_find(c->srv, sid);
+  if (!hs) respond_error(c, 404, -32001, "Session not found: it expired or was deleted; initialize again");
+  return hs;
+}
+
 /* GET /mcp: the standalone stream, or a replay from Last-Event-ID. */
 static void get_mcp(conn_t *c) {
   char sid[64], last[64], accept[256];
@@ -667,15 +685,8 @@ static void get_mcp(conn_t *c) {
     respond_error(c, 406, JSONRPC_INVALID_REQUEST, "Not Acceptable: GET /mcp needs Accept: text/event-stream");
     return;
   }
-  if (custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
-    respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
-    return;
-  }
-  hsession_t *hs = hs_find(c->srv, sid);
-  if (!hs) {
-    respond_error(c, 404, -32001, "Session not found: it expired or was deleted; initialize again");
-    return;
-  }
+  hsession_t *hs = session_of(c);
+  if (!hs) return;
   hs_touch(hs);
   c->kind = C_STREAM;
   c->hs = hs;
@@ -701,16 +712,7 @@ static void get_mcp(conn_t *c) {
     ring_event_t *e = &hs->ring[(hs->ring_start + i) % RING_EVENTS];
     if (strcmp(e->stream, stream) != 0 || (has_last ? e->seq <= after : e->delivered)) continue;
     e->delivered = true;
-    char head[64];
-    int n = snprintf(head, sizeof head, "id: %s-%llu\nevent: message\ndata: ", e->stream, e->seq);
-    size_t len = strlen(e->data);
-    char *ev = malloc((size_t)n + len + 2);
-    if (!ev) break;
-    memcpy(ev, head, (size_t)n);
-    memcpy(ev + n, e->data, len);
-    memcpy(ev + n + len, "\n\n", 2);
-    queue_raw(c, ev, (size_t)n + len + 2, false);
-    free(ev);
+    queue_sse(c, e->stream, e->seq, e->data, strlen(e->data), false);
   }
   if (stream[0] == 'g') {
     if (hs->stream && hs->stream != c) { /* one standalone stream per session: the new one wins */
@@ -734,20 +736,13 @@ static void get_mcp(conn_t *c) {
 
 static void delete_mcp(conn_t *c) {
   char sid[64];
-  if (custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
-    if (strcmp(c->protocol_version, MODERN) == 0) {
-      add_header(c, "Allow", "POST");
-      respond_error(c, 405, JSONRPC_METHOD_NOT_FOUND, "Method Not Allowed: 2026-07-28 has no sessions to delete");
-    } else {
-      respond_error(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
-    }
+  if (strcmp(c->protocol_version, MODERN) == 0 && custom(c->wsi, "mcp-session-id:", sid, sizeof sid) <= 0) {
+    add_header(c, "Allow", "POST");
+    respond_error(c, 405, JSONRPC_METHOD_NOT_FOUND, "Method Not Allowed: 2026-07-28 has no sessions to delete");
     return;
   }
-  hsession_t *hs = hs_find(c->srv, sid);
-  if (!hs) {
-    respond_error(c, 404, -32001, "Session not found");
-    return;
-  }
+  hsession_t *hs = session_of(c);
+  if (!hs) return;
   hs_close(hs);
   hs_maybe_free(hs);
   respond(c, 200, "text/plain", "");
