@@ -4,6 +4,8 @@
  * memory cap (allocator), a per-call instruction budget with time slicing (count hook), and
  * the one function that turns a coroutine's outcome into an MCP CallToolResult.
  *
+ * The sandbox is in lua_host_sandbox.c, the ctx object in lua_bind_ctx.c.
+ *
  * Ownership: lua_host_t is owned by the server; host_call_t by the host, from
  * lua_host_call_start until its done callback has returned. */
 #ifndef ACK_LUA_HOST_H
