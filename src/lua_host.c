@@ -1,4 +1,4 @@
-/* lua_host.c: the Lua state, its sandbox, its budgets, and the coroutine scheduler.
+/* lua_host.c: the Lua state, its budgets, and the coroutine scheduler.
  * lua_host__resume() is the one caller of lua_resume (HAProxy's hlua_ctx_resume): it maps every
  * status to an outcome. The count hook enforces the instruction budget and slices long
  * computations so one script cannot starve the loop; a kill cannot be swallowed by pcall
