@@ -49,5 +49,9 @@ test-asan: asan
 bench: build
 	bench/run
 
+# Streamable HTTP, stateless HTTP and WebSocket with 1, 64 and 1,000 clients.
+bench-net: build
+	bench/run-net
+
 clean:
 	rm -rf build build-asan

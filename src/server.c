@@ -218,7 +218,7 @@ int server_run(config_t *cfg) {
              cfg->allow_write ? ", writes allowed" : ", read-only", cfg->dev ? ", dev mode (hot reload)" : "");
   } else {
     s->http = http_new(&s->loop, s->mcp, s->host, s->metrics, cfg, err, sizeof err);
-    if (!s->http) {
+    if (http_failed(s->http)) {
       log_error("%s", err);
       s->exit_code = 1;
       rc = -1;

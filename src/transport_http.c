@@ -15,6 +15,11 @@
 
 #include <libwebsockets.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +103,7 @@ struct hsession {
   mcp_session_t *mcp;
   mcp_transport_t ops;
   conn_t *stream;                      /* GET stream, SSE stream or the WebSocket */
-  ring_event_t ring[RING_EVENTS];
+  ring_event_t *ring;                  /* RING_EVENTS slots, allocated on first use */
   size_t ring_start, ring_count, ring_bytes;
   unsigned long long seq;
   unsigned long long post_counter;
@@ -120,6 +125,7 @@ struct http_server {
   int nsessions;
   int nconns;
   bool draining, ready, loopback, warned_credentials;
+  bool failed;                         /* the listener did not start: only teardown is left */
   uv_timer_t sweep, probe;
   conn_t *live;                        /* every conn, for drain */
   lws_retry_bo_t retry;
@@ -199,6 +205,7 @@ static void respond_error(conn_t *c, int status, int code, const char *message) 
 
 static void ring_push(hsession_t *hs, const char *stream, unsigned long long seq, const char *data, size_t len,
                       bool delivered) {
+  if (!hs->ring) hs->ring = ack_xcalloc(RING_EVENTS, sizeof *hs->ring); /* WebSocket sessions never need it */
   if (hs->ring_count == RING_EVENTS || hs->ring_bytes + len > RING_BYTES) {
     while (hs->ring_count && (hs->ring_count == RING_EVENTS || hs->ring_bytes + len > RING_BYTES)) {
       ring_event_t *old = &hs->ring[hs->ring_start];
@@ -382,6 +389,7 @@ static void hs_maybe_free(hsession_t *hs) {
   h->nsessions--;
   while (hs->pstreams) ps_free(hs->pstreams);
   for (size_t i = 0; i < hs->ring_count; i++) free(hs->ring[(hs->ring_start + i) % RING_EVENTS].data);
+  free(hs->ring);
   free(hs);
 }
 
@@ -1180,6 +1188,25 @@ static void lws_log(int level, const char *line) {
   log_msg(level == LLL_ERR ? LOG_ERROR : level == LLL_WARN ? LOG_WARNING : LOG_DEBUG, "lws: %.*s", (int)n, line);
 }
 
+/* Whether host:port can be bound (as lws will, with SO_REUSEADDR); err says why not. */
+static bool port_free(const char *host, int port, char *err, size_t errlen) {
+  struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res = NULL;
+  char service[16];
+  snprintf(service, sizeof service, "%d", port);
+  int rc = getaddrinfo(host, service, &hints, &res);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc));
+    return false;
+  }
+  int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol), one = 1;
+  bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+            bind(fd, res->ai_addr, res->ai_addrlen) == 0;
+  if (!ok) snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+  if (fd >= 0) close(fd);
+  freeaddrinfo(res);
+  return ok;
+}
+
 http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *metrics, const config_t *cfg, char *err,
                         size_t errlen) {
   http_server_t *h = ack_xcalloc(1, sizeof *h);
@@ -1190,6 +1217,9 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
   h->cfg = cfg;
   h->auth_token = cfg->auth_token ? ack_strdup(cfg->auth_token) : NULL;
   h->loopback = http_bind_is_loopback(cfg->host);
+  uv_timer_init(loop, &h->sweep);
+  uv_timer_init(loop, &h->probe);
+  h->sweep.data = h->probe.data = h;
   h->protocols[0] = (struct lws_protocols){ "mcp", callback, sizeof(conn_t), 65536, 0, NULL, 0 };
   /* WebSocket keepalive: ping after 30 s without traffic, hang up a peer silent for 60 s. */
   h->retry.secs_since_valid_ping = 30;
@@ -1207,7 +1237,10 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE * 0 |
                  LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
   info.max_http_header_data = (unsigned short)cfg->max_header_bytes;
-  info.max_http_header_pool = 64;
+  /* A connection holds a header slot until its request head is complete: enough slots that
+   * silent clients cannot starve the rest, and a short hold for idle ones. */
+  info.max_http_header_pool = (unsigned short)(cfg->max_sessions < 1024 ? cfg->max_sessions + 64 : 1024);
+  info.timeout_secs_ah_idle = 5;
   info.timeout_secs = 20;          /* a client that connects and sends nothing is dropped */
   info.ka_time = 60;               /* TCP keepalive finds half-open peers */
   info.ka_probes = 3;
@@ -1219,25 +1252,23 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
     info.ssl_cert_filepath = cfg->tls_cert;
     info.ssl_private_key_filepath = cfg->tls_key;
   }
+  /* lws 4.1 on a foreign loop crashes tearing down a context whose listener failed to
+   * bind, so the usual failure (the port is taken) is found before lws is asked. */
+  if (!port_free(cfg->host, cfg->port, err, errlen)) {
+    h->failed = true;
+    return h;
+  }
   h->ctx = lws_create_context(&info);
-  if (h->ctx && !lws_get_vhost_by_name(h->ctx, "default")) { /* e.g. a TLS key that does not load */
-    lws_context_destroy(h->ctx);
-    h->ctx = NULL;
-  }
-  if (!h->ctx) {
+  if (!h->ctx || !lws_get_vhost_by_name(h->ctx, "default")) { /* port in use, a TLS key that does not load */
     snprintf(err, errlen, "cannot listen on %s:%d (in use, or a bad TLS certificate or key?)", cfg->host, cfg->port);
-    free(h->auth_token);
-    free(h);
-    return NULL;
+    h->failed = true;
   }
-  uv_timer_init(loop, &h->sweep);
-  h->sweep.data = h;
   uv_timer_start(&h->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
-  uv_timer_init(loop, &h->probe);
-  h->probe.data = h;
   uv_timer_start(&h->probe, on_probe, PROBE_MS, PROBE_MS);
   return h;
 }
+
+bool http_failed(const http_server_t *h) { return h->failed; }
 
 void http_set_ready(http_server_t *h, bool ready) { h->ready = ready; }
 int http_connections(const http_server_t *h) { return h->nconns; }
@@ -1278,6 +1309,7 @@ void http_release(http_server_t *h) {
     h->sessions = hs->next;
     while (hs->pstreams) ps_free(hs->pstreams);
     for (size_t i = 0; i < hs->ring_count; i++) free(hs->ring[(hs->ring_start + i) % RING_EVENTS].data);
+    free(hs->ring);
     free(hs);
   }
   free(h);

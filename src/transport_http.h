@@ -17,7 +17,8 @@
 
 typedef struct http_server http_server_t;
 
-/* Starts listening on cfg->host:cfg->port. Returns NULL with a reason in err. */
+/* Starts listening on cfg->host:cfg->port. When that fails, err says why and the server
+ * returned has http_failed true: it must still go through http_free and http_release. */
 http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *metrics, const config_t *cfg, char *err,
                         size_t errlen);
 /* Graceful shutdown, step one: refuse new requests (503), tell WebSocket clients "going
@@ -29,6 +30,7 @@ int http_connections(const http_server_t *h);
 void http_free(http_server_t *h);
 /* After the loop has run the teardown (uv_run returned): frees what is left. */
 void http_release(http_server_t *h);
+bool http_failed(const http_server_t *h);
 /* Whether the listener is ready (tools loaded, not draining): /readyz. */
 void http_set_ready(http_server_t *h, bool ready);
 
