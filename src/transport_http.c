@@ -122,6 +122,7 @@ struct http_server {
   const config_t *cfg;
   struct lws_context *ctx;
   hsession_t *sessions;
+  json_t *by_id;                       /* session id -> hsession_t pointer */
   int nsessions;
   int nconns;
   bool draining, ready, loopback, warned_credentials;
@@ -352,14 +353,17 @@ static hsession_t *hs_new(http_server_t *h, hs_kind_t kind) {
   hs->next = h->sessions;
   h->sessions = hs;
   h->nsessions++;
+  json_object_set_new(h->by_id, hs->id, json_integer((json_int_t)(intptr_t)hs));
   hs_touch(hs);
   return hs;
 }
 
+/* Sessions by id: a jansson object is the hash table at hand (values are the pointers),
+ * so a request costs the same with 10 sessions as with 10,000. */
 static hsession_t *hs_find(http_server_t *h, const char *id) {
-  for (hsession_t *hs = h->sessions; hs; hs = hs->next)
-    if (!hs->closed && strcmp(hs->id, id) == 0) return hs;
-  return NULL;
+  json_t *v = json_object_get(h->by_id, id);
+  hsession_t *hs = v ? (hsession_t *)(intptr_t)json_integer_value(v) : NULL;
+  return hs && !hs->closed ? hs : NULL;
 }
 
 /* Ends a session: cancels its calls; memory goes when no connection refers to it. */
@@ -383,6 +387,7 @@ static void hs_maybe_free(hsession_t *hs) {
   for (hsession_t **pp = &h->sessions; *pp; pp = &(*pp)->next) {
     if (*pp == hs) {
       *pp = hs->next;
+      json_object_del(h->by_id, hs->id);
       break;
     }
   }
@@ -1217,6 +1222,7 @@ http_server_t *http_new(uv_loop_t *loop, mcp_t *m, lua_host_t *host, metrics_t *
   h->cfg = cfg;
   h->auth_token = cfg->auth_token ? ack_strdup(cfg->auth_token) : NULL;
   h->loopback = http_bind_is_loopback(cfg->host);
+  h->by_id = json_object();
   uv_timer_init(loop, &h->sweep);
   uv_timer_init(loop, &h->probe);
   h->sweep.data = h->probe.data = h;
@@ -1312,5 +1318,6 @@ void http_release(http_server_t *h) {
     free(hs->ring);
     free(hs);
   }
+  json_decref(h->by_id);
   free(h);
 }
