@@ -11,6 +11,7 @@ import { ProtocolError } from '@modelcontextprotocol/client';
 import {
   CLIENT_INFO, HttpServer, MODERN_VERSION, assertBinary, assertNoSanitizerReport, echoed, eventually, metricValue, modernHttpClient, modernMeta, openStream,
   parseMetrics, postHeaders, resultText, serverArgs, sleep, tail, tempDir, using, within,
+  serverFixture,
 } from './lib/harness.js';
 import { sdkTransportSuite, writeTool } from './lib/transport_suite.js';
 
@@ -169,22 +170,7 @@ describe('@modelcontextprotocol/client 2.4.0 over Streamable HTTP at 2026-07-28 
 // ---------------------------------------------------------------------------------------
 
 describe('Streamable HTTP on the wire (legacy sessions)', () => {
-  let srv;
-  before(async () => {
-    srv = await HttpServer.start();
-  });
-  after(async () => {
-    await srv?.close();
-    if (srv) assertNoSanitizerReport(srv);
-  });
-  const t = (name, fn) => test(name, T, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      e.message += `\n--- server stderr (tail) ---\n${tail(srv.stderr())}`;
-      throw e;
-    }
-  });
+  const { srv, t } = serverFixture(() => HttpServer.start(), T);
   const post = (sess, msg, extra = {}) => srv.request('/mcp', {
     method: 'POST', headers: postHeaders({ session: sess?.id, version: sess?.version, extra }), body: JSON.stringify(msg),
   });

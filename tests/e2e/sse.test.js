@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   CLIENT_INFO, HttpServer, assertBinary, assertNoSanitizerReport, eventually, metricValue, openStream, tail,
+  serverFixture,
 } from './lib/harness.js';
 import { sdkTransportSuite } from './lib/transport_suite.js';
 
@@ -17,22 +18,7 @@ before(() => assertBinary());
 sdkTransportSuite('sse', 'legacy HTTP+SSE (/sse, /messages)');
 
 describe('legacy HTTP+SSE on the wire', () => {
-  let srv;
-  before(async () => {
-    srv = await HttpServer.start();
-  });
-  after(async () => {
-    await srv?.close();
-    if (srv) assertNoSanitizerReport(srv);
-  });
-  const t = (name, fn) => test(name, T, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      e.message += `\n--- server stderr (tail) ---\n${tail(srv.stderr())}`;
-      throw e;
-    }
-  });
+  const { srv, t } = serverFixture(() => HttpServer.start(), T);
 
   /** Opens GET /sse and returns { stream, endpoint, post(msg) }. */
   async function openSse() {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { HttpServer, assertBinary, assertNoSanitizerReport, eventually, metricValue, openWs, tail, wsInit } from './lib/harness.js';
+import { HttpServer, assertBinary, assertNoSanitizerReport, eventually, metricValue, openWs, tail, wsInit, serverFixture
+} from './lib/harness.js';
 import { sdkTransportSuite } from './lib/transport_suite.js';
 
 const T = { timeout: 30000 };
@@ -15,22 +16,7 @@ before(() => assertBinary());
 sdkTransportSuite('ws', 'WebSocket (/mcp)');
 
 describe('WebSocket on the wire (ws package)', () => {
-  let srv;
-  before(async () => {
-    srv = await HttpServer.start();
-  });
-  after(async () => {
-    await srv?.close();
-    if (srv) assertNoSanitizerReport(srv);
-  });
-  const t = (name, fn) => test(name, T, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      e.message += `\n--- server stderr (tail) ---\n${tail(srv.stderr())}`;
-      throw e;
-    }
-  });
+  const { srv, t } = serverFixture(() => HttpServer.start(), T);
 
   t('the upgrade selects subprotocol mcp; each answer is one text frame of JSON', async () => {
     const ws = await openWs(srv);

@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import WebSocket from 'ws';
@@ -930,4 +931,35 @@ export async function within(promise, ms, fallback = null) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * One HttpServer for a describe block: started before its tests, closed (and checked for
+ * sanitizer reports) after. Returns { srv, t }: srv forwards to the running server, and
+ * t(name, fn) is a test whose failure carries the tail of the server's stderr.
+ */
+export function serverFixture(start, opts = { timeout: 30000 }) {
+  const box = { server: null };
+  before(async () => {
+    box.server = await start();
+  });
+  after(async () => {
+    await box.server?.close();
+    if (box.server) assertNoSanitizerReport(box.server);
+  });
+  const srv = new Proxy({}, {
+    get(_, key) {
+      const v = box.server[key];
+      return typeof v === 'function' ? v.bind(box.server) : v;
+    },
+  });
+  const t = (name, fn) => test(name, opts, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      e.message += `\n--- server stderr (tail) ---\n${tail(box.server.stderr())}`;
+      throw e;
+    }
+  });
+  return { srv, t };
 }
