@@ -66,6 +66,8 @@ static const option_desc_t options[] = {
   { "shutdown-grace", 0, OPT_DOUBLE, OFF(shutdown_grace), { "SHUTDOWN_GRACE" }, "5", 0, 3600, NULL, "SECONDS", "how long in-flight calls may finish on exit" },
   { "max-output-bytes", 0, OPT_SIZE, OFF(max_output_bytes), { "MAX_OUTPUT_BYTES" }, "32768", 1024, 1073741824.0, NULL, "N", "text budget of one tool result" },
   { "log-level", 0, OPT_LEVEL, OFF(log_level), { "LOG_LEVEL", "FASTMCP_LOG_LEVEL" }, "info", 0, 0, NULL, "LEVEL", "debug|info|notice|warning|error" },
+  { "state-secret", 0, OPT_STR, OFF(state_secret), { "MCP_STATE_SECRET" }, NULL, 0, 0, NULL, "SECRET",
+    "key for signing multi-round requestState, shared by replicas (default: random per process)" },
   { "audit-log", 0, OPT_STR, OFF(audit_log), { "AUDIT_LOG" }, NULL, 0, 0, NULL, "FILE", "append a JSON line per tool call" },
   { "show-secrets", 0, OPT_BOOL, OFF(show_secrets), { "SHOW_SECRETS" }, "false", 0, 0, NULL, NULL, "turn off redaction of secrets in tool output" },
   { "region", 'r', OPT_STR, OFF(region), { "REGION_ID", "ALIBABA_CLOUD_REGION_ID" }, "cn-hangzhou", 0, 0, NULL, "ID", "default Alibaba Cloud region" },

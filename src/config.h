@@ -41,6 +41,7 @@ typedef struct config {
   size_t max_output_bytes;
   log_level_t log_level;
   char *audit_log;
+  char *state_secret;           /* shared by replicas: signs 2026-07-28 requestState */
   bool show_secrets;
   /* cloud and cluster (used by the bridges) */
   char *region;

@@ -494,7 +494,12 @@ lua_host_t *lua_host_new(uv_loop_t *loop, const host_limits_t *limits, char *err
   lua_pushcfunction(h->L, error_tostring);
   lua_setfield(h->L, -2, "__tostring");
   lua_pop(h->L, 1);
-  if (uv_random(NULL, NULL, h->state_key, sizeof h->state_key, 0, NULL) != 0) {
+  /* Replicas that share a secret accept each other's requestState; without one the key is
+   * random, and a multi-round call must come back to the process that started it. */
+  if (limits->state_secret) {
+    size_t len = 0;
+    EVP_Q_digest(NULL, "SHA256", NULL, limits->state_secret, strlen(limits->state_secret), h->state_key, &len);
+  } else if (uv_random(NULL, NULL, h->state_key, sizeof h->state_key, 0, NULL) != 0) {
     snprintf(err, errlen, "no randomness for the request-state key");
     lua_close(h->L);
     free(h);

@@ -26,6 +26,7 @@ typedef struct host_limits {
   size_t heap_bytes;          /* whole Lua heap */
   size_t call_bytes;          /* net allocation of one call */
   long long call_instructions;
+  const char *state_secret;   /* signs 2026-07-28 requestState; NULL: a random key per process */
 } host_limits_t;
 
 /* How a call ended, for the done callback. */

@@ -167,6 +167,7 @@ int server_run(config_t *cfg) {
   log_set_level(cfg->log_level);
   log_add_secret(cfg->access_key_secret);
   log_add_secret(cfg->auth_token);
+  log_add_secret(cfg->state_secret);
   config_inert(cfg, warn_inert);
   uv_loop_init(&s->loop);
   s->loop.data = s;
@@ -176,6 +177,7 @@ int server_run(config_t *cfg) {
     .heap_bytes = cfg->lua_memory_mb << 20,
     .call_bytes = cfg->lua_call_memory_mb << 20,
     .call_instructions = cfg->lua_max_instructions,
+    .state_secret = cfg->state_secret,
   };
   s->host = lua_host_new(&s->loop, &limits, err, sizeof err);
   if (!s->host) {

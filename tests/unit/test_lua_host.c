@@ -45,7 +45,7 @@ typedef struct fixture {
 static void setup(fixture_t *f, long long instructions) {
   char err[256];
   uv_loop_init(&f->loop);
-  host_limits_t lim = { 256u << 20, 16u << 20, instructions };
+  host_limits_t lim = { 256u << 20, 16u << 20, instructions, NULL };
   f->host = lua_host_new(&f->loop, &lim, err, sizeof err);
   lua_State *L = lua_host_state(f->host);
   lua_newtable(L);
@@ -235,7 +235,32 @@ TEST(lua_host_timeout_reports_an_error) {
   teardown(&f);
 }
 
-RUN_TESTS(T(lua_host_sandbox_hides_os_io_debug), T(lua_host_refuses_bytecode_and_globals),
+TEST(lua_host_request_state_is_signed) {
+  uv_loop_t loop;
+  char err[256];
+  uv_loop_init(&loop);
+  host_limits_t a_lim = { 64u << 20, 16u << 20, 1000000, "shared-secret" }, b_lim = a_lim, c_lim = a_lim;
+  c_lim.state_secret = NULL;
+  lua_host_t *a = lua_host_new(&loop, &a_lim, err, sizeof err), *b = lua_host_new(&loop, &b_lim, err, sizeof err),
+             *c = lua_host_new(&loop, &c_lim, err, sizeof err);
+  json_t *answers = json_pack("{s:{s:s}}", "elicit-1", "action", "accept");
+  char *state = lua_host_state_seal(a, answers);
+  json_t *back = lua_host_state_open(b, state); /* a replica with the same secret */
+  CHECK(back && json_equal(back, answers));
+  json_decref(back);
+  CHECK(lua_host_state_open(c, state) == NULL); /* a process with its own random key */
+  state[0] = state[0] == 'A' ? 'B' : 'A';       /* tampered */
+  CHECK(lua_host_state_open(a, state) == NULL);
+  free(state);
+  json_decref(answers);
+  lua_host_free(a);
+  lua_host_free(b);
+  lua_host_free(c);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+RUN_TESTS(T(lua_host_request_state_is_signed), T(lua_host_sandbox_hides_os_io_debug), T(lua_host_refuses_bytecode_and_globals),
           T(lua_host_load_uses_the_sandbox_not_real_globals), T(lua_host_cpu_budget_survives_pcall),
           T(lua_host_cpu_budget_in_c_callbacks), T(lua_host_memory_cap_stops_a_hog),
           T(lua_host_slow_call_does_not_block_fast_one), T(lua_host_long_computation_is_time_sliced),
