@@ -8,6 +8,7 @@
 int luaopen_time(lua_State *L);
 int luaopen_log(lua_State *L);
 int luaopen_mcp(lua_State *L);
+int luaopen_http(lua_State *L);
 
 /* Metatable of tables built by mcp.result{...}: a handler's whole MCP result. */
 #define LMCP_RESULT_MT "mcp.result"

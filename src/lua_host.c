@@ -13,6 +13,7 @@
 #include <lualib.h>
 
 #include <math.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +411,12 @@ int lua_host_wait(lua_State *L, host_call_t *c, host_op_t *op) {
   return lua_yield(L, 0);
 }
 
+int lua_host_wait_k(lua_State *L, host_call_t *c, host_op_t *op, lua_KFunction k) {
+  op->call = c;
+  c->pending = op;
+  return lua_yieldk(L, 0, 0, k);
+}
+
 void lua_host_wake(host_call_t *c, int nret) {
   if (c->finished) return;
   c->pending = NULL;
@@ -424,6 +431,29 @@ size_t lua_host_memory(const lua_host_t *h) { return h->heap; }
 lua_State *lua_host_state(lua_host_t *h) { return h->L; }
 void lua_host_set_gate(lua_host_t *h, const gate_t *gate) { h->gate = gate; }
 const gate_t *lua_host_gate(const lua_host_t *h) { return h->gate; }
+void lua_host_set_http(lua_host_t *h, http_client_t *client) { h->http = client; }
+http_client_t *lua_host_http(const lua_host_t *h) { return h->http; }
+lua_host_t *lua_host_of(host_call_t *c) { return c->host; }
+
+int lua_host_raise(lua_State *L, const char *code, int status, bool retryable, const char *fmt, ...) {
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, code);
+  lua_setfield(L, -2, "code");
+  va_list ap;
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  lua_setfield(L, -2, "message");
+  if (status) {
+    lua_pushinteger(L, status);
+    lua_setfield(L, -2, "status");
+  }
+  lua_pushboolean(L, retryable);
+  lua_setfield(L, -2, "retryable");
+  luaL_getmetatable(L, ERROR_MT);
+  lua_setmetatable(L, -2);
+  return lua_error(L);
+}
 uv_loop_t *lua_host_loop(lua_host_t *h) { return h->loop; }
 
 /* ---- life --------------------------------------------------------------------------- */

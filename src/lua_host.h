@@ -12,6 +12,7 @@
 #define ACK_LUA_HOST_H
 
 #include "gate.h"
+#include "http_client.h"
 #include "log.h"
 
 #include <jansson.h>
@@ -76,6 +77,9 @@ void lua_host_free(lua_host_t *host);
 /* The write gate the bindings ask before a mutating request (borrowed; set by the server). */
 void lua_host_set_gate(lua_host_t *host, const gate_t *gate);
 const gate_t *lua_host_gate(const lua_host_t *host);
+/* The HTTP client the `http` module sends with (borrowed; set by the server). */
+void lua_host_set_http(lua_host_t *host, http_client_t *client);
+http_client_t *lua_host_http(const lua_host_t *host);
 /* The raw state, for the registry (loading files) and bindings. */
 lua_State *lua_host_state(lua_host_t *host);
 uv_loop_t *lua_host_loop(lua_host_t *host);
@@ -128,9 +132,17 @@ struct host_op {
 host_call_t *lua_host_current_call(lua_State *L, const char *what);
 /* Suspends the call on op: returns lua_yield(L, 0) for the binding to return. */
 int lua_host_wait(lua_State *L, host_call_t *call, host_op_t *op);
+/* Like lua_host_wait with a continuation k that sees the wake values (lua_yieldk). */
+int lua_host_wait_k(lua_State *L, host_call_t *call, host_op_t *op, lua_KFunction k);
 /* Resumes a call whose op completed, with the nret values the caller pushed onto
  * lua_host_call_thread(call) as the results of the yielding function. Loop callbacks only. */
 void lua_host_wake(host_call_t *call, int nret);
+/* Raises DESIGN's structured error {code, message, status, retryable} (status 0: none),
+ * printable with tostring. Does not return. */
+int lua_host_raise(lua_State *L, const char *code, int status, bool retryable, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The host a call runs on. */
+lua_host_t *lua_host_of(host_call_t *call);
 /* The call's coroutine, to push wake values onto. */
 lua_State *lua_host_call_thread(host_call_t *call);
 uv_loop_t *lua_host_loop_of(host_call_t *call);

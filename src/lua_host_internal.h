@@ -48,6 +48,7 @@ struct lua_host {
   uv_loop_t *loop;
   host_limits_t limits;
   const gate_t *gate;
+  http_client_t *http;
   size_t heap;                 /* bytes in use */
   host_call_t *current;        /* call being resumed, for the allocator */
   long long load_instructions;

@@ -152,7 +152,8 @@ void lua_host__build_base(lua_host_t *h) {
   lua_pushcfunction(L, l_print);
   lua_setfield(L, -2, "print");
   static const luaL_Reg host_modules[] = {
-    { "json", luaopen_json }, { "time", luaopen_time }, { "log", luaopen_log }, { "mcp", luaopen_mcp }, { NULL, NULL }
+    { "json", luaopen_json }, { "time", luaopen_time }, { "log", luaopen_log },
+    { "mcp", luaopen_mcp },   { "http", luaopen_http }, { NULL, NULL }
   };
   for (const luaL_Reg *m = host_modules; m->name; m++) {
     m->func(L);

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "server.h"
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -29,7 +30,9 @@ int main(int argc, char **argv) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
+  curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread or handle exists */
   rc = server_run(&cfg);
+  curl_global_cleanup();
   config_free(&cfg);
   return rc;
 }

@@ -32,6 +32,7 @@ typedef struct server {
   registry_t *reg;
   mcp_t *mcp;
   gate_t gate;
+  http_client_t *http_client;
   stdio_transport_t *stdio;
   http_server_t *http;
   metrics_t *metrics;
@@ -81,8 +82,9 @@ static void close_all(server_t *s) {
   if (s->http) http_free(s->http);
   registry_free(s->reg);
   s->reg = NULL;
-  lua_host_free(s->host);
+  lua_host_free(s->host); /* cancels calls, and with them their HTTP requests */
   s->host = NULL;
+  http_client_free(s->http_client);
   uv_close((uv_handle_t *)&s->sigint, NULL);
   uv_close((uv_handle_t *)&s->sigterm, NULL);
   uv_close((uv_handle_t *)&s->sighup, NULL);
@@ -188,6 +190,8 @@ int server_run(config_t *cfg) {
   }
   s->gate.allow_write = cfg->allow_write;
   lua_host_set_gate(s->host, &s->gate);
+  s->http_client = http_client_new(&s->loop);
+  lua_host_set_http(s->host, s->http_client);
   s->lua_dir = cfg->lua_dir ? ack_strdup(cfg->lua_dir) : find_data_dir("lua");
   char **dirs = cfg->tools_dirs;
   if (!dirs) {
