@@ -157,13 +157,93 @@ static void on_tool_error(void *ud, const char *file, const char *msg) {
   if (s->mcp) mcp_log(s->mcp, LOG_ERROR, "tools", msg);
 }
 
+/* ---- tools command line -------------------------------------------------------------- */
+
+/* The in-memory transport of `tools call`: prints the answer and stops the loop. */
+typedef struct cli_out {
+  server_t *s;
+  bool is_error, answered;
+} cli_out_t;
+
+static int cli_send(void *tctx, const char *data, size_t len, void *origin, bool final) {
+  cli_out_t *o = tctx;
+  if (!data || !final || (intptr_t)origin != 2) return 0; /* notifications and initialize */
+  json_t *msg = json_loadb(data, len, 0, NULL);
+  json_t *result = json_object_get(msg, "result"), *error = json_object_get(msg, "error");
+  char *text = json_dumps(result ? result : error, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+  printf("%s\n", text ? text : "");
+  free(text);
+  o->is_error = error || json_is_true(json_object_get(result, "isError"));
+  o->answered = true;
+  json_decref(msg);
+  uv_stop(&o->s->loop);
+  return 0;
+}
+
+static const mcp_transport_t cli_transport = { cli_send, "cli" };
+
+static void print_kind(server_t *s, reg_kind_t kind, const char *label) {
+  bool more;
+  json_t *items = registry_list(s->reg, kind, 0, (size_t)-1, &more);
+  size_t i;
+  json_t *d;
+  json_array_foreach(items, i, d) {
+    const char *name = json_string_value(json_object_get(d, "name"));
+    const char *key = json_string_value(json_object_get(d, kind == REG_TEMPLATE ? "uriTemplate" : "uri"));
+    const char *title = json_string_value(json_object_get(d, "title"));
+    json_t *ann = json_object_get(d, "annotations");
+    bool ro = kind != REG_TOOL || json_is_true(json_object_get(ann, "readOnlyHint"));
+    printf("%-9s %-32s %-6s %s%s%s\n", label, name ? name : "?", ro ? "read" : "write", title ? title : "",
+           key ? "  " : "", key ? key : "");
+  }
+  json_decref(items);
+}
+
+/* Runs one `tools` command on a set-up server; returns the exit code. */
+static int run_cli(server_t *s, const server_cli_t *cli, int failures) {
+  if (strcmp(cli->verb, "check") == 0) {
+    printf("%zu tools loaded from %s%s; %d file%s failed (errors above)\n", registry_count(s->reg),
+           s->cfg->tools_dirs ? s->cfg->tools_dirs[0] : s->default_tools[0], s->cfg->tools_dirs && s->cfg->tools_dirs[1] ? " and more" : "",
+           failures, failures == 1 ? "" : "s");
+    return failures ? 1 : 0;
+  }
+  if (strcmp(cli->verb, "list") == 0) {
+    print_kind(s, REG_TOOL, "tool");
+    print_kind(s, REG_PROMPT, "prompt");
+    print_kind(s, REG_RESOURCE, "resource");
+    print_kind(s, REG_TEMPLATE, "template");
+    return failures ? 1 : 0;
+  }
+  cli_out_t out = { .s = s };
+  mcp_session_t *session = mcp_session_new(s->mcp, &cli_transport, &out);
+  static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                             "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"ack-mcp-server tools call\",\"version\":\"1\"}}}";
+  mcp_session_handle(session, init, sizeof init - 1, (void *)(intptr_t)1);
+  json_t *args = cli->args ? json_loads(cli->args, 0, NULL) : json_object();
+  if (!json_is_object(args)) {
+    fprintf(stderr, "%s: tools call %s: arguments must be a JSON object, got: %s\n", ACK_NAME, cli->name, cli->args);
+    json_decref(args);
+    mcp_session_close(session);
+    return 2;
+  }
+  json_t *req = json_pack("{s:s,s:i,s:s,s:{s:s,s:o}}", "jsonrpc", "2.0", "id", 2, "method", "tools/call", "params", "name",
+                          cli->name, "arguments", args);
+  char *text = json_dumps(req, JSON_COMPACT);
+  json_decref(req);
+  mcp_session_handle(session, text, strlen(text), (void *)(intptr_t)2);
+  free(text);
+  if (!out.answered) uv_run(&s->loop, UV_RUN_DEFAULT); /* until cli_send stops it */
+  mcp_session_close(session);
+  return out.is_error ? 1 : 0;
+}
+
 /* ---- run ---------------------------------------------------------------------------- */
 
 static void warn_inert(const char *flag, const char *reason) {
   log_warn("--%s is set but has no effect yet: %s", flag, reason);
 }
 
-int server_run(config_t *cfg) {
+int server_run(config_t *cfg, const server_cli_t *cli) {
   server_t *s = ack_xcalloc(1, sizeof *s);
   s->cfg = cfg;
   log_set_level(cfg->log_level);
@@ -203,8 +283,8 @@ int server_run(config_t *cfg) {
   s->reg = registry_new(s->host, dirs, s->lua_dir, &policy, &cbs);
   s->metrics = metrics_new();
   s->mcp = mcp_new(cfg, s->host, s->reg, s->metrics);
-  registry_reload(s->reg);
-  if (cfg->dev) registry_watch(s->reg);
+  int failures = registry_reload(s->reg);
+  if (cfg->dev && !cli) registry_watch(s->reg);
 
   uv_signal_init(&s->loop, &s->sigint);
   uv_signal_init(&s->loop, &s->sigterm);
@@ -218,7 +298,10 @@ int server_run(config_t *cfg) {
   s->grace.data = s->poll.data = s;
 
   int rc = 0;
-  if (strcmp(cfg->transport, "stdio") == 0) {
+  if (cli) {
+    s->exit_code = run_cli(s, cli, failures);
+    rc = -1; /* done: straight to teardown */
+  } else if (strcmp(cfg->transport, "stdio") == 0) {
     s->stdio = stdio_new(&s->loop, s->mcp, cfg->max_message_bytes, on_stdin_eof, s, err, sizeof err);
     log_info("%s %s ready on stdio: %zu tools, lua %s%s%s", ACK_NAME, ACK_VERSION, registry_count(s->reg), s->lua_dir,
              cfg->allow_write ? ", writes allowed" : ", read-only", cfg->dev ? ", dev mode (hot reload)" : "");
