@@ -4,7 +4,11 @@
 #ifndef ACK_BENCH_LOAD_COMMON_H
 #define ACK_BENCH_LOAD_COMMON_H
 
+#include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +126,17 @@ static bool has_is_error_true(const char *s, size_t n) {
     p += sizeof key - 1;
   }
   return false;
+}
+
+/* Pins this process (and what it spawns afterwards) to one CPU, or exits 126. */
+static void pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) < 0) {
+    fprintf(stderr, "pin to CPU %d: %s\n", cpu, strerror(errno));
+    _exit(126);
+  }
 }
 
 static int cmp_double(const void *a, const void *b) {

@@ -184,15 +184,6 @@ static const char *excerpt(const char *s, size_t n) {
   return b;
 }
 
-static void pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) < 0) {
-    fprintf(stderr, "net_load: pin to CPU %d: %s\n", cpu, strerror(errno));
-    _exit(126);
-  }
-}
 
 static void spawn(char **argv) {
   pid_t pid = fork();

@@ -141,15 +141,6 @@ static const char *excerpt(const char *s, size_t n) {
   return buf;
 }
 
-static void pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) < 0) {
-    fprintf(stderr, "stdio_load: pin to CPU %d: %s\n", cpu, strerror(errno));
-    _exit(126);
-  }
-}
 
 static void spawn(char **argv) {
   int in[2], out[2];
