@@ -428,7 +428,6 @@ void mcp_session_origin_gone(mcp_session_t *s, void *origin) {
 
 /* ---- version negotiation (used by initialize) ---------------------------------------- */
 
-const char *mcp__negotiate(const char *requested);
 const char *mcp__negotiate(const char *requested) {
   return requested && supported_legacy(requested) ? requested : legacy_versions[0];
 }

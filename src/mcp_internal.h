@@ -110,7 +110,9 @@ void mcp_send(mcp_session_t *s, json_t *msg, void *origin, bool final);
 void mcp_notify(mcp_req_t *r, const char *method, json_t *params);
 /* The serverInfo object (new reference). */
 json_t *mcp_server_info(void);
-/* Tool call starting point, in mcp_methods.c. */
+/* The capabilities the server declares (new reference). */
 json_t *mcp_capabilities(const mcp_t *m);
+/* The legacy revision initialize answers with: the client's if supported, else the latest. */
+const char *mcp__negotiate(const char *requested);
 
 #endif

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *mcp__negotiate(const char *requested);
 
 static const char instructions[] =
   "Tools for Alibaba Cloud ACK and Kubernetes clusters. Read-only unless the server runs with "
@@ -365,19 +364,9 @@ static json_t *m_complete(mcp_req_t *r, json_t *params, int *code, char *msg, si
     t = name ? registry_lookup(r->s->m->reg, REG_PROMPT, name, &why) : NULL;
   } else if (type && strcmp(type, "ref/resource") == 0) {
     const char *uri = json_string_value(json_object_get(ref, "uri"));
-    for (size_t page = 0; uri && !t; page++) { /* templates are matched by their text here */
-      bool more;
-      json_t *list = registry_list(r->s->m->reg, REG_TEMPLATE, 0, (size_t)-1, &more);
-      size_t i;
-      json_t *d;
-      json_array_foreach(list, i, d) {
-        if (strcmp(json_string_value(json_object_get(d, "uriTemplate")), uri) == 0)
-          t = registry_lookup(r->s->m->reg, REG_TEMPLATE, json_string_value(json_object_get(d, "name")), &why);
-      }
-      json_decref(list);
-      if (!t) t = registry_resource(r->s->m->reg, uri, &vars);
-      break;
-    }
+    /* a ref names a template by its text, or a concrete uri */
+    t = uri ? registry_template(r->s->m->reg, uri) : NULL;
+    if (uri && !t) t = registry_resource(r->s->m->reg, uri, &vars);
   }
   if (!t || !argname) {
     *code = JSONRPC_INVALID_PARAMS;

@@ -302,7 +302,7 @@ int server_run(config_t *cfg, const server_cli_t *cli) {
     s->exit_code = run_cli(s, cli, failures);
     rc = -1; /* done: straight to teardown */
   } else if (strcmp(cfg->transport, "stdio") == 0) {
-    s->stdio = stdio_new(&s->loop, s->mcp, cfg->max_message_bytes, on_stdin_eof, s, err, sizeof err);
+    s->stdio = stdio_new(&s->loop, s->mcp, cfg->max_message_bytes, on_stdin_eof, s);
     log_info("%s %s ready on stdio: %zu tools, lua %s%s%s", ACK_NAME, ACK_VERSION, registry_count(s->reg), s->lua_dir,
              cfg->allow_write ? ", writes allowed" : ", read-only", cfg->dev ? ", dev mode (hot reload)" : "");
   } else {

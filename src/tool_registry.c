@@ -490,6 +490,14 @@ const reg_item_t *registry_resource(registry_t *r, const char *uri, json_t **var
   return NULL;
 }
 
+const reg_item_t *registry_template(registry_t *r, const char *tmpl) {
+  for (size_t i = 0; i < r->gen.n; i++) {
+    reg_item_t *t = r->gen.tools[i];
+    if (t->kind == REG_TEMPLATE && t->uri && strcmp(t->uri, tmpl) == 0) return t;
+  }
+  return NULL;
+}
+
 json_t *registry_list(registry_t *r, reg_kind_t kind, size_t offset, size_t limit, bool *more) {
   json_t *arr = json_array();
   size_t seen = 0;

@@ -63,6 +63,8 @@ const reg_item_t *registry_lookup(registry_t *reg, reg_kind_t kind, const char *
 /* Finds the resource for uri: a static one, else the first template that matches, with its
  * variables in *vars (a new object, or NULL for a static resource). */
 const reg_item_t *registry_resource(registry_t *reg, const char *uri, json_t **vars);
+/* The resource template whose text is tmpl ("test://t/{id}/data"), or NULL. */
+const reg_item_t *registry_template(registry_t *reg, const char *tmpl);
 /* A new JSON array of up to limit visible descriptors of kind from offset, in name order;
  * *more is set when more remain after them. */
 json_t *registry_list(registry_t *reg, reg_kind_t kind, size_t offset, size_t limit, bool *more);

@@ -241,10 +241,7 @@ static bool open_stream(uv_loop_t *loop, int fd, void *handle, bool readable, st
   return true;
 }
 
-stdio_transport_t *stdio_new(uv_loop_t *loop, mcp_t *m, size_t max_message, void (*on_eof)(void *ud), void *ud,
-                             char *err, size_t errlen) {
-  ACK_UNUSED(err);
-  ACK_UNUSED(errlen);
+stdio_transport_t *stdio_new(uv_loop_t *loop, mcp_t *m, size_t max_message, void (*on_eof)(void *ud), void *ud) {
   stdio_transport_t *t = ack_xcalloc(1, sizeof *t);
   t->loop = loop;
   t->max = max_message;

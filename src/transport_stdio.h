@@ -14,8 +14,7 @@
 typedef struct stdio_transport stdio_transport_t;
 
 /* on_eof fires once when stdin ends (or fails); the session stays usable for answers. */
-stdio_transport_t *stdio_new(uv_loop_t *loop, mcp_t *m, size_t max_message, void (*on_eof)(void *ud), void *ud,
-                             char *err, size_t errlen);
+stdio_transport_t *stdio_new(uv_loop_t *loop, mcp_t *m, size_t max_message, void (*on_eof)(void *ud), void *ud);
 /* Bytes queued for stdout and not yet written. */
 size_t stdio_pending_output(const stdio_transport_t *t);
 /* Stops reading stdin (shutdown). */

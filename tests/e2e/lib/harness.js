@@ -141,9 +141,25 @@ export async function using(resource, fn) {
 // ---------------------------------------------------------------------------------------
 // Raw child: JSON lines in, JSON lines out.
 
-export class RawServer {
+/** What both server wrappers share: a spawned child (this.child, this.exited, this.exitInfo). */
+class ServerProcess {
+  kill(signal = 'SIGTERM') {
+    if (!this.exitInfo) this.child.kill(signal);
+  }
+
+  /** Resolves with {code, signal}, or null if the child has not exited within timeout ms. */
+  async waitExit(timeout = 5000) {
+    let timer;
+    const r = await Promise.race([this.exited, new Promise((res) => { timer = setTimeout(() => res(null), timeout); })]);
+    clearTimeout(timer);
+    return r;
+  }
+}
+
+export class RawServer extends ServerProcess {
   /** Starts the binary with args; stdout is split into lines and parsed as JSON. */
   constructor(args = serverArgs(), { env = serverEnv(), cwd = ROOT } = {}) {
+    super();
     assertBinary();
     this.args = args;
     this.child = spawn(BIN, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -292,18 +308,6 @@ export class RawServer {
 
   closeStdin() {
     this.child.stdin.end();
-  }
-
-  kill(signal = 'SIGTERM') {
-    if (!this.exitInfo) this.child.kill(signal);
-  }
-
-  /** Resolves with {code, signal}, or null if the child has not exited within timeout ms. */
-  async waitExit(timeout = 5000) {
-    let timer;
-    const r = await Promise.race([this.exited, new Promise((res) => { timer = setTimeout(() => res(null), timeout); })]);
-    clearTimeout(timer);
-    return r;
   }
 
   /** Ends stdin, then escalates to SIGTERM and SIGKILL: the child never outlives the test. */
@@ -654,7 +658,7 @@ process.on('exit', () => {
  * after args. Resolves once GET /healthz answers 200. Spawn failures while the binary is being
  * rebuilt (EACCES, ENOENT, ETXTBSY) and a port taken in between are retried.
  */
-export class HttpServer {
+export class HttpServer extends ServerProcess {
   static async start(args = serverArgs(), { env = serverEnv(), transport = 'http', tls = null, host = '127.0.0.1', extra = [] } = {}) {
     assertBinary();
     let lastErr;
@@ -676,6 +680,7 @@ export class HttpServer {
   }
 
   constructor(argv, { env, port, host, tls }) {
+    super();
     this.argv = argv;
     this.port = port;
     this.host = host;
@@ -772,17 +777,6 @@ export class HttpServer {
     });
     if (note.status !== 202) throw new Error(`notifications/initialized answered ${note.status}: ${note.body}`);
     return { id, version: result.protocolVersion, result };
-  }
-
-  kill(signal = 'SIGTERM') {
-    if (!this.exitInfo) this.child.kill(signal);
-  }
-
-  async waitExit(timeout = 5000) {
-    let timer;
-    const r = await Promise.race([this.exited, new Promise((res) => { timer = setTimeout(() => res(null), timeout); })]);
-    clearTimeout(timer);
-    return r;
   }
 
   /** SIGTERM, then SIGKILL: the child never outlives the test. */
