@@ -1,5 +1,5 @@
 # The two README commands: `make demo` (build and run the server) and `make test` (everything).
-.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-sim test-asan bench bench-net clean
+.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-sim test-asan bench bench-sign bench-net bench-k8s clean
 
 JOBS ?= 2
 
@@ -48,6 +48,17 @@ test-asan: asan
 
 bench: build
 	bench/run
+
+# Kubernetes reads (list, get, logs, events) on the API simulator: ours against a direct GET,
+# kubectl and the Go and TypeScript peer MCP servers from npm; writes bench/k8s/results.md.
+bench-k8s: build
+	bench/k8s/run
+
+# Signatures per second of each Alibaba Cloud signing scheme (src/aliyun_sign.c).
+bench-sign:
+	cmake --preset default >/dev/null
+	cmake --build build -j$(JOBS) --target sign_bench
+	build/sign_bench
 
 # Streamable HTTP, stateless HTTP and WebSocket with 1, 64 and 1,000 clients.
 bench-net: build

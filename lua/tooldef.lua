@@ -10,7 +10,7 @@ local M = {}
 -- A file defines a tool (the default), a prompt or a resource; each kind has its keys.
 local FIELDS = {
   tool = { "kind", "name", "title", "description", "toolset", "annotations",
-           "input", "output", "handler", "timeout", "meta" },
+           "input", "output", "handler", "timeout", "meta", "job" },
   prompt = { "kind", "name", "title", "description", "arguments", "handler", "complete", "timeout", "meta" },
   resource = { "kind", "name", "title", "description", "uri", "uri_template", "mime_type", "handler",
                "complete", "timeout", "meta" },
@@ -122,6 +122,17 @@ local CHECKS = {
     return nil
   end,
   meta = function(def) return want(def.meta, "meta", "table", false) end,
+  -- A job tool starts a server-side job that changes nothing (a diagnosis, an inspection):
+  -- served in read-only mode on purpose, so its annotations must say what it is.
+  job = function(def)
+    local err = want(def.job, "job", "boolean", false)
+    if err or not def.job then return err end
+    local a = def.annotations or {}
+    if a.readOnlyHint ~= false or a.destructiveHint ~= false then
+      return 'a tool with "job = true" must declare annotations.readOnlyHint = false and annotations.destructiveHint = false'
+    end
+    return nil
+  end,
   kind = function(def) return want(def.kind, "kind", "string", false) end,
   complete = function(def) return want(def.complete, "complete", "function", false) end,
   mime_type = function(def) return want(def.mime_type, "mime_type", "string", false) end,
@@ -201,8 +212,9 @@ function M.kind(def)
 end
 
 -- MCP's readOnlyHint defaults to false: a tool is a write tool unless it says otherwise.
+-- A job tool (job = true) is not: it is listed and callable in read-only mode.
 function M.is_write(def)
-  return not (def.annotations and def.annotations.readOnlyHint == true)
+  return not def.job and not (def.annotations and def.annotations.readOnlyHint == true)
 end
 
 -- MCP's destructiveHint defaults to true for write tools.

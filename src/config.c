@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "ack.h"
+#include "aliyun_client.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -77,11 +78,16 @@ static const option_desc_t options[] = {
   { "kubeconfig-mode", 0, OPT_STR, OFF(kubeconfig_mode), { "KUBECONFIG_MODE" }, "ACK_PUBLIC", 0, 0,
     "ACK_PUBLIC|ACK_PRIVATE|LOCAL|INCLUSTER", "MODE", "where cluster credentials come from" },
   { "kubeconfig-path", 0, OPT_STR, OFF(kubeconfig_path), { "KUBECONFIG_PATH" }, "~/.kube/config", 0, 0, NULL, "FILE", "kubeconfig for LOCAL mode" },
-  { "endpoint", 0, OPT_LIST, OFF(endpoints), { "ENDPOINTS" }, NULL, 0, 0, NULL, "PRODUCT=URL", "override a cloud endpoint (repeatable)" },
+  { "endpoint", 0, OPT_LIST, OFF(endpoints), { "ENDPOINTS" }, NULL, 0, 0, NULL, "PRODUCT=URL",
+    "override a cloud endpoint: cs, arms, sls, cms, sts, metadata (repeatable; also CS_ENDPOINT, ...)" },
+  { "signature", 0, OPT_LIST, OFF(signatures), { "SIGNATURES" }, NULL, 0, 0, NULL, "PRODUCT=SCHEME",
+    "signature scheme of a product: cs=roa-sha1, cms=rpc-sha1, sls=sls-sha1|sls4 (repeatable; default acs3, sls-sha256)" },
   { "cache-ttl", 0, OPT_INT, OFF(cache_ttl), { "CACHE_TTL" }, "300", 0, 86400 * 30, NULL, "SECONDS", "cache entry lifetime" },
   { "cache-max-size", 0, OPT_INT, OFF(cache_max_size), { "CACHE_MAX_SIZE" }, "1000", 1, 10000000, NULL, "N", "cache entries kept" },
   { "api-timeout", 0, OPT_DOUBLE, OFF(api_timeout), { "API_TIMEOUT" }, "60", 0.001, 3600, NULL, "SECONDS", "cloud API request timeout" },
   { "kubectl-timeout", 0, OPT_DOUBLE, OFF(kubectl_timeout), { "KUBECTL_TIMEOUT" }, "30", 0.001, 3600, NULL, "SECONDS", "Kubernetes API request timeout" },
+  { "diagnose-timeout", 0, OPT_DOUBLE, OFF(diagnose_timeout), { "DIAGNOSE_TIMEOUT" }, "300", 1, 86400, NULL, "SECONDS", "how long a diagnosis or inspection run is waited for" },
+  { "diagnose-poll-interval", 0, OPT_DOUBLE, OFF(diagnose_poll_interval), { "DIAGNOSE_POLL_INTERVAL" }, "10", 0.05, 3600, NULL, "SECONDS", "pause between polls of a diagnosis or inspection" },
 };
 
 /* Features later parts of the product bring: a setting that needs one is parsed and
@@ -95,24 +101,6 @@ static const feature_gap_t missing_features[] = {
   { "audit-log", "the audit log is not in this build yet" },
 };
 
-/* Settings for parts still to come that are harmless to accept: refusing them would break
- * existing upstream .env files, so they only earn a warning when set. */
-static const feature_gap_t inert_settings[] = {
-  { "region", "the Alibaba Cloud tools are not in this build yet" },
-  { "access-key-id", "the Alibaba Cloud tools are not in this build yet" },
-  { "access-key-secret", "the Alibaba Cloud tools are not in this build yet" },
-  { "endpoint", "the Alibaba Cloud tools are not in this build yet" },
-  { "api-timeout", "the Alibaba Cloud tools are not in this build yet" },
-  { "default-cluster-id", "the Kubernetes and ACK tools are not in this build yet" },
-  { "kubeconfig-mode", "the Kubernetes tools are not in this build yet" },
-  { "kubeconfig-path", "the Kubernetes tools are not in this build yet" },
-  { "kubectl-timeout", "the Kubernetes tools are not in this build yet" },
-  { "cache-ttl", "nothing is cached by the tools in this build yet" },
-  { "cache-max-size", "nothing is cached by the tools in this build yet" },
-  { "max-output-bytes", "output budgets arrive with the Kubernetes tools" },
-  { "show-secrets", "redaction arrives with the Kubernetes tools" },
-  { "allow-request-credentials", "tools see ctx.credentials, but no cloud tool uses them yet" },
-};
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t errlen, const char *fmt, ...) {
@@ -436,6 +424,8 @@ static int validate(config_t *cfg, char *err, size_t errlen) {
       return ACK_EINVAL;
     }
   }
+  int rc = aliyun_config_check(cfg, err, errlen);
+  if (rc) return rc;
   return 0;
 }
 
@@ -522,37 +512,6 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen) 
     seen[idx] = true;
   }
   return validate(cfg, err, errlen);
-}
-
-/* Whether option o still holds its default value. */
-static bool is_default(const config_t *cfg, const option_desc_t *o) {
-  const char *field = (const char *)cfg + o->offset;
-  switch (o->type) {
-  case OPT_STR: {
-    const char *v = *(char *const *)field;
-    return o->def ? v && strcmp(v, o->def) == 0 : v == NULL;
-  }
-  case OPT_LIST: return *(char **const *)field == NULL;
-  case OPT_BOOL: return !*(const bool *)field;
-  case OPT_INT: return *(const int *)field == atoi(o->def);
-  case OPT_SIZE: return *(const size_t *)field == (size_t)strtod(o->def, NULL);
-  case OPT_LLONG: return *(const long long *)field == (long long)strtod(o->def, NULL);
-  case OPT_DOUBLE: return *(const double *)field == strtod(o->def, NULL);
-  case OPT_LEVEL: return true;
-  }
-  return true;
-}
-
-int config_inert(const config_t *cfg, void (*warn)(const char *flag, const char *reason)) {
-  int n = 0;
-  for (size_t i = 0; i < ACK_ARRAY_LEN(inert_settings); i++) {
-    const option_desc_t *o = find_flag(inert_settings[i].flag, strlen(inert_settings[i].flag));
-    if (!is_default(cfg, o)) {
-      warn(o->flag, inert_settings[i].reason);
-      n++;
-    }
-  }
-  return n;
 }
 
 void config_free(config_t *cfg) {

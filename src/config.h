@@ -49,8 +49,10 @@ typedef struct config {
   char *default_cluster_id;
   char *kubeconfig_mode, *kubeconfig_path;
   char **endpoints;             /* "product=URL", NULL-terminated */
+  char **signatures;            /* "product=scheme" (aliyun_sign.h names), NULL-terminated */
   int cache_ttl, cache_max_size;
   double api_timeout, kubectl_timeout;
+  double diagnose_timeout, diagnose_poll_interval; /* diagnosis and inspection waits */
   /* where it came from */
   char *config_file;
 } config_t;
@@ -63,9 +65,6 @@ enum { CONFIG_EXIT_OK = 1 /* --help or --version printed: exit 0 */ };
  * reason in err (the caller prints it and exits 2). cfg must be zeroed; free with config_free. */
 int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
 void config_free(config_t *cfg);
-/* Calls warn for each setting that is set but does nothing yet in this build (it belongs to
- * a part still to come). Returns how many. */
-int config_inert(const config_t *cfg, void (*warn)(const char *flag, const char *reason));
 /* Prints the --help text to f (a FILE *). */
 void config_usage(void *f);
 

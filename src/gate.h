@@ -18,5 +18,10 @@ bool gate_http_mutates(const char *method);
 /* Returns 0 when the operation may run, or ACK_EPERM with a message naming what (e.g.
  * "DELETE /api/v1/namespaces/x/pods/y") and how to allow it. */
 int gate_check(const gate_t *g, bool mutates, const char *what, char *err, size_t errlen);
+/* Cloud API calls that start a server-side job changing nothing in the cluster (ack-api.md
+ * class J: CS CreateClusterDiagnosis, RunClusterInspect). Read-only mode allows them on
+ * purpose, so this explicit list is the whole exception. The method and the path (raw, no
+ * query) must be the job's own route too: a request cannot borrow a job's name for a write. */
+bool gate_action_is_job(const char *product, const char *action, const char *method, const char *path);
 
 #endif

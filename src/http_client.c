@@ -22,11 +22,13 @@ struct http_req {
   http_client_t *client;
   CURL *easy;
   struct curl_slist *headers;
+  struct curl_slist *connect_to;
   http_done_cb done;
   void *ud;
   http_response_t resp;
   size_t cap, max_bytes;
   bool too_big;
+  char errbuf[CURL_ERROR_SIZE];  /* curl's detailed reason ("no alternative certificate subject name matches ...") */
   http_req_t *prev, *next;
 };
 
@@ -43,6 +45,7 @@ static void req_free(http_req_t *r) {
   else if (r->client->reqs == r) r->client->reqs = r->next;
   if (r->next) r->next->prev = r->prev;
   curl_slist_free_all(r->headers);
+  curl_slist_free_all(r->connect_to);
   curl_easy_cleanup(r->easy);
   json_decref(r->resp.headers);
   free(r->resp.body);
@@ -158,17 +161,49 @@ static void check_done(http_client_t *c) {
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
       r->resp.error_code = "Timeout";
       snprintf(r->resp.error, sizeof r->resp.error, "no complete answer in time: %s", curl_easy_strerror(rc));
-    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE) {
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE ||
+               rc == CURLE_SSL_CERTPROBLEM) {
       r->resp.error_code = "TLSError";
-      snprintf(r->resp.error, sizeof r->resp.error, "%s", curl_easy_strerror(rc));
+      snprintf(r->resp.error, sizeof r->resp.error, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
     } else if (rc != CURLE_OK) {
       r->resp.error_code = "ConnectionFailed";
-      snprintf(r->resp.error, sizeof r->resp.error, "%s", curl_easy_strerror(rc));
+      snprintf(r->resp.error, sizeof r->resp.error, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
     }
     if (!r->resp.status && !r->resp.error_code) r->resp.error_code = "ConnectionFailed";
     r->done(r->ud, &r->resp);
     req_free(r);
   }
+}
+
+static void set_blob(CURL *e, CURLoption opt, const char *data, size_t len) {
+  struct curl_blob b = { .data = (void *)data, .len = len, .flags = CURL_BLOB_COPY };
+  curl_easy_setopt(e, opt, &b);
+}
+
+/* kubeconfig's tls-server-name: curl verifies the URL's host, so the URL names the TLS name
+ * and CONNECT_TO sends the connection to the real host (the Host header then carries the
+ * TLS name too, which an API server does not mind). */
+static bool connect_via_name(http_req_t *r, const http_opts_t *o, char *err, size_t errlen) {
+  CURLU *u = curl_url();
+  char *host = NULL, *port = NULL, *url = NULL;
+  bool ok = false;
+  if (curl_url_set(u, CURLUPART_URL, o->url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      curl_url_set(u, CURLUPART_HOST, o->tls_server_name, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK) {
+    char line[600];
+    snprintf(line, sizeof line, "%s:%s:%s:%s", o->tls_server_name, port, host, port);
+    r->connect_to = curl_slist_append(NULL, line);
+    curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->connect_to);
+    curl_easy_setopt(r->easy, CURLOPT_URL, url);
+    ok = true;
+  } else {
+    snprintf(err, errlen, "cannot apply tls-server-name %s to %s", o->tls_server_name, o->url);
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_free(url);
+  curl_url_cleanup(u);
+  return ok;
 }
 
 http_client_t *http_client_new(uv_loop_t *loop) {
@@ -222,8 +257,19 @@ http_req_t *http_request(http_client_t *c, const http_opts_t *o, http_done_cb do
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
   curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   if (o->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+  if (o->ca_pem) set_blob(e, CURLOPT_CAINFO_BLOB, o->ca_pem, o->ca_len);
+  if (o->cert_pem) set_blob(e, CURLOPT_SSLCERT_BLOB, o->cert_pem, o->cert_len);
+  else if (o->cert_file) curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert_file);
+  if (o->key_pem) set_blob(e, CURLOPT_SSLKEY_BLOB, o->key_pem, o->key_len);
+  else if (o->key_file) curl_easy_setopt(e, CURLOPT_SSLKEY, o->key_file);
+  curl_easy_setopt(e, CURLOPT_PROXY, o->proxy ? o->proxy : ""); /* "": no proxy from the environment */
+  if (o->tls_server_name && !connect_via_name(r, o, err, errlen)) {
+    req_free(r);
+    return NULL;
+  }
   if (o->insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -24,6 +24,13 @@ typedef struct http_opts {
   double timeout;             /* seconds, whole request */
   size_t max_bytes;           /* response body cap */
   const char *ca_file;        /* extra trust, or NULL for the system store */
+  const char *ca_pem;         /* trust from memory (PEM), instead of ca_file */
+  size_t ca_len;
+  const char *cert_pem, *key_pem;   /* client certificate and key from memory (PEM), or NULL */
+  size_t cert_len, key_len;
+  const char *cert_file, *key_file; /* ... or from files */
+  const char *proxy;          /* proxy URL, or NULL (curl's environment defaults stay off) */
+  const char *tls_server_name;/* verify the server's certificate for this name instead of the URL's host */
   bool insecure;              /* skip TLS verification (explicit opt-in only) */
 } http_opts_t;
 

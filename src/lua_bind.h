@@ -9,6 +9,14 @@ int luaopen_time(lua_State *L);
 int luaopen_log(lua_State *L);
 int luaopen_mcp(lua_State *L);
 int luaopen_http(lua_State *L);
+int luaopen_aliyun(lua_State *L);
+int luaopen_cache(lua_State *L);
+int luaopen_kube(lua_State *L);
+int luaopen_yaml(lua_State *L);
+
+struct config;
+/* [-0, +1]: the read-only `settings` table built from the server's config. */
+void lbind_push_settings(lua_State *L, const struct config *cfg);
 
 /* Metatable of tables built by mcp.result{...}: a handler's whole MCP result. */
 #define LMCP_RESULT_MT "mcp.result"

@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 typedef struct sleep_op {
@@ -68,8 +69,41 @@ static int l_iso(lua_State *L) {
   return 1;
 }
 
+/* time.parse("2024-01-02T03:04:05Z" | "...05.123+08:00") -> epoch seconds (with fractions),
+ * or nil, reason. RFC 3339 only: the format Kubernetes and the cloud APIs write. */
+static int l_parse(lua_State *L) {
+  const char *s = luaL_checkstring(L, 1);
+  struct tm tm = { 0 };
+  int used = 0;
+  if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 ||
+      used != 19) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "not an RFC 3339 time: %s", s);
+    return 2;
+  }
+  const char *p = s + used;
+  double frac = 0;
+  if (*p == '.') {
+    char *end;
+    frac = strtod(p, &end);
+    p = end;
+  }
+  long off = 0;
+  if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+    off = (strtol(p + 1, NULL, 10) * 60 + strtol(p + 4, NULL, 10)) * 60 * (*p == '-' ? -1 : 1);
+  } else if (!((*p == 'Z' || *p == 'z') && !p[1])) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "not an RFC 3339 time: %s", s);
+    return 2;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  lua_pushnumber(L, (double)(timegm(&tm) - off) + frac);
+  return 1;
+}
+
 static const luaL_Reg time_funcs[] = {
-  { "sleep", l_sleep }, { "now", l_now }, { "monotonic", l_monotonic }, { "iso", l_iso }, { NULL, NULL }
+  { "sleep", l_sleep }, { "now", l_now }, { "monotonic", l_monotonic }, { "iso", l_iso }, { "parse", l_parse }, { NULL, NULL }
 };
 
 int luaopen_time(lua_State *L) {

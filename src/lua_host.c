@@ -432,6 +432,16 @@ lua_State *lua_host_state(lua_host_t *h) { return h->L; }
 void lua_host_set_gate(lua_host_t *h, const gate_t *gate) { h->gate = gate; }
 const gate_t *lua_host_gate(const lua_host_t *h) { return h->gate; }
 void lua_host_set_http(lua_host_t *h, http_client_t *client) { h->http = client; }
+void lua_host_set_config(lua_host_t *h, const struct config *cfg) {
+  h->cfg = cfg;
+  lua_rawgeti(h->L, LUA_REGISTRYINDEX, h->base_ref);
+  lbind_push_settings(h->L, cfg);
+  lua_setfield(h->L, -2, "settings");
+  lua_pop(h->L, 1);
+}
+const struct config *lua_host_config(const lua_host_t *h) { return h->cfg; }
+void lua_host_set_service(lua_host_t *h, host_service_t which, void *svc) { h->services[which] = svc; }
+void *lua_host_service(const lua_host_t *h, host_service_t which) { return h->services[which]; }
 http_client_t *lua_host_http(const lua_host_t *h) { return h->http; }
 lua_host_t *lua_host_of(host_call_t *c) { return c->host; }
 

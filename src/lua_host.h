@@ -80,6 +80,15 @@ const gate_t *lua_host_gate(const lua_host_t *host);
 /* The HTTP client the `http` module sends with (borrowed; set by the server). */
 void lua_host_set_http(lua_host_t *host, http_client_t *client);
 http_client_t *lua_host_http(const lua_host_t *host);
+/* The server's settings the bridges read (borrowed; set by the server, may be NULL in
+ * unit tests). */
+struct config;
+void lua_host_set_config(lua_host_t *host, const struct config *cfg);
+const struct config *lua_host_config(const lua_host_t *host);
+/* Services of the server the bindings use (the Kubernetes bridge, ...), borrowed. */
+typedef enum { HOST_SVC_K8S, HOST_SVC_ALIYUN, HOST_SVC_CACHE, HOST_SVC_COUNT } host_service_t;
+void lua_host_set_service(lua_host_t *host, host_service_t which, void *svc);
+void *lua_host_service(const lua_host_t *host, host_service_t which);
 /* The raw state, for the registry (loading files) and bindings. */
 lua_State *lua_host_state(lua_host_t *host);
 uv_loop_t *lua_host_loop(lua_host_t *host);

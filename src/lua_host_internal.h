@@ -49,6 +49,8 @@ struct lua_host {
   host_limits_t limits;
   const gate_t *gate;
   http_client_t *http;
+  const struct config *cfg;
+  void *services[HOST_SVC_COUNT];
   size_t heap;                 /* bytes in use */
   host_call_t *current;        /* call being resumed, for the allocator */
   long long load_instructions;

@@ -74,6 +74,8 @@ static int l_load(lua_State *L) {
   return 1;
 }
 
+static void sandbox_on(lua_State *L, lua_host_t *h, int modules_ref, const char *lua_dir);
+
 /* require(name): upvalues: 1 module cache table, 2 lua dir, 3 host (light). Modules load
  * from the lua dir only, text only, each in its own sandbox; the cache belongs to one
  * registry generation so a reload brings fresh modules. */
@@ -106,7 +108,7 @@ static int l_require(lua_State *L) {
   lua_host_t *h = lua_touserdata(L, lua_upvalueindex(3));
   lua_pushvalue(L, lua_upvalueindex(1));
   int cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_host_sandbox_function(h, cache_ref, dir);
+  sandbox_on(L, h, cache_ref, dir);
   luaL_unref(L, LUA_REGISTRYINDEX, cache_ref);
   /* stack: name, path, fn */
   lua_pushvalue(L, 1);
@@ -153,7 +155,11 @@ void lua_host__build_base(lua_host_t *h) {
   lua_setfield(L, -2, "print");
   static const luaL_Reg host_modules[] = {
     { "json", luaopen_json }, { "time", luaopen_time }, { "log", luaopen_log },
-    { "mcp", luaopen_mcp },   { "http", luaopen_http }, { NULL, NULL }
+    { "mcp", luaopen_mcp },   { "http", luaopen_http },
+    { "cache", luaopen_cache }, { "yaml", luaopen_yaml },
+    { "aliyun", luaopen_aliyun },
+    { "kube", luaopen_kube },
+    { NULL, NULL }
   };
   for (const luaL_Reg *m = host_modules; m->name; m++) {
     m->func(L);
@@ -186,8 +192,8 @@ void lua_host__build_base(lua_host_t *h) {
   h->env_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-void lua_host_sandbox_function(lua_host_t *h, int modules_ref, const char *lua_dir) {
-  lua_State *L = h->L;
+/* On L's stack, which is a call's coroutine when a handler requires a module lazily. */
+static void sandbox_on(lua_State *L, lua_host_t *h, int modules_ref, const char *lua_dir) {
   luaL_checkstack(L, 8, "sandbox");
   lua_newtable(L); /* env */
   lua_rawgeti(L, LUA_REGISTRYINDEX, h->base_ref);
@@ -221,6 +227,10 @@ void lua_host_sandbox_function(lua_host_t *h, int modules_ref, const char *lua_d
   lua_rawgeti(L, LUA_REGISTRYINDEX, h->env_mt_ref);
   lua_setmetatable(L, -2);
   if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1); /* a chunk's first upvalue is _ENV */
+}
+
+void lua_host_sandbox_function(lua_host_t *h, int modules_ref, const char *lua_dir) {
+  sandbox_on(h->L, h, modules_ref, lua_dir);
 }
 
 int lua_host_run_file(lua_host_t *h, const char *path, int modules_ref, const char *lua_dir) {

@@ -2,6 +2,8 @@
 #include "server.h"
 
 #include "ack.h"
+#include "aliyun_client.h"
+#include "k8s_bridge.h"
 #include "log.h"
 #include "lua_host.h"
 #include "mcp.h"
@@ -33,6 +35,8 @@ typedef struct server {
   mcp_t *mcp;
   gate_t gate;
   http_client_t *http_client;
+  aliyun_t *aliyun;
+  k8s_bridge_t *k8s;
   stdio_transport_t *stdio;
   http_server_t *http;
   metrics_t *metrics;
@@ -84,6 +88,10 @@ static void close_all(server_t *s) {
   s->reg = NULL;
   lua_host_free(s->host); /* cancels calls, and with them their HTTP requests */
   s->host = NULL;
+  aliyun_free(s->aliyun); /* after its calls, before the HTTP client its fetches use */
+  s->aliyun = NULL;
+  k8s_bridge_free(s->k8s); /* likewise: its requests went with the calls */
+  s->k8s = NULL;
   http_client_free(s->http_client);
   uv_close((uv_handle_t *)&s->sigint, NULL);
   uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -239,10 +247,6 @@ static int run_cli(server_t *s, const server_cli_t *cli, int failures) {
 
 /* ---- run ---------------------------------------------------------------------------- */
 
-static void warn_inert(const char *flag, const char *reason) {
-  log_warn("--%s is set but has no effect yet: %s", flag, reason);
-}
-
 int server_run(config_t *cfg, const server_cli_t *cli) {
   server_t *s = ack_xcalloc(1, sizeof *s);
   s->cfg = cfg;
@@ -250,7 +254,7 @@ int server_run(config_t *cfg, const server_cli_t *cli) {
   log_add_secret(cfg->access_key_secret);
   log_add_secret(cfg->auth_token);
   log_add_secret(cfg->state_secret);
-  config_inert(cfg, warn_inert);
+  if (cfg->show_secrets) log_warn("--show-secrets: tool results show secret values unredacted (Secret data, tokens, credential-like env values)");
   uv_loop_init(&s->loop);
   s->loop.data = s;
 
@@ -270,8 +274,13 @@ int server_run(config_t *cfg, const server_cli_t *cli) {
   }
   s->gate.allow_write = cfg->allow_write;
   lua_host_set_gate(s->host, &s->gate);
+  lua_host_set_config(s->host, cfg);
   s->http_client = http_client_new(&s->loop);
   lua_host_set_http(s->host, s->http_client);
+  s->aliyun = aliyun_new(&s->loop, s->http_client, cfg, &s->gate);
+  lua_host_set_service(s->host, HOST_SVC_ALIYUN, s->aliyun);
+  s->k8s = k8s_bridge_new(&s->loop, s->http_client, cfg);
+  lua_host_set_service(s->host, HOST_SVC_K8S, s->k8s);
   s->lua_dir = cfg->lua_dir ? ack_strdup(cfg->lua_dir) : find_data_dir("lua");
   char **dirs = cfg->tools_dirs;
   if (!dirs) {

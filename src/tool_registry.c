@@ -259,7 +259,10 @@ static reg_item_t *load_tool(registry_t *r, const char *path, const char *base, 
   lua_getfield(L, def_idx, "annotations");
   bool has_ann = lua_istable(L, -1);
   bool read_only = kind != REG_TOOL || (has_ann && get_bool(L, -1, "readOnlyHint", false));
-  t->is_write = !read_only;
+  lua_getfield(L, def_idx, "job"); /* a job (ack-api.md "J"): served read-only on purpose, see tooldef.lua */
+  bool job = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  t->is_write = !read_only && !job;
   t->destructive = t->is_write && (!has_ann || get_bool(L, -1, "destructiveHint", true));
   lua_pop(L, 1);
   t->descriptor = desc;

@@ -153,27 +153,7 @@ TEST(config_file_is_data_not_a_program) {
   unlink("cfg.lua");
 }
 
-static int inert_count;
-static void count_inert(const char *flag, const char *reason) {
-  (void)reason;
-  if (strcmp(flag, "region") == 0 || strcmp(flag, "cache-ttl") == 0) inert_count++;
-}
-
-TEST(config_inert_settings_are_named_only_when_set) {
-  config_t c;
-  char err[512];
-  char *a1[] = { "x" };
-  CHECK(load(&c, err, 1, a1) == 0);
-  inert_count = 0;
-  CHECK(config_inert(&c, count_inert) == 0);
-  config_free(&c);
-  char *a2[] = { "x", "--region", "cn-beijing", "--cache-ttl", "60" };
-  CHECK(load(&c, err, 5, a2) == 0);
-  CHECK(config_inert(&c, count_inert) == 2 && inert_count == 2);
-  config_free(&c);
-}
-
-RUN_TESTS(T(config_inert_settings_are_named_only_when_set), T(config_defaults_match_upstream), T(config_flag_beats_env_beats_dotenv_beats_file),
+RUN_TESTS(T(config_defaults_match_upstream), T(config_flag_beats_env_beats_dotenv_beats_file),
           T(config_upstream_env_names), T(config_unknown_flag_is_rejected), T(config_invalid_values_name_the_flag),
           T(config_missing_features_are_refused), T(config_list_flags_repeat_and_replace_lower_layers),
           T(config_file_is_data_not_a_program))

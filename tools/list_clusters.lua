@@ -1,0 +1,86 @@
+-- tools/list_clusters.lua: ACK clusters of the account (DescribeClustersV1, global endpoint),
+-- one page or all of them, filtered by region, name, type and state.
+local ack = require("ack")
+
+return ack.tool{
+  name = "list_clusters",
+  title = "List ACK clusters",
+  description = "Lists the ACK (Alibaba Cloud Container Service for Kubernetes) clusters of the account, "
+    .. "in all regions, newest first: id, name, state, region, type, spec, profile, Kubernetes version, VPC, "
+    .. "tags and API server endpoints. Filter by region_id, name (substring), cluster_type or state; page "
+    .. "with page_num and page_size, or set all_pages to get every matching cluster at once.",
+  annotations = { readOnlyHint = true, openWorldHint = true },
+  input = {
+    type = "object",
+    properties = {
+      page_size = { type = "integer", minimum = 1, maximum = 100, default = 10, description = "Clusters per page, 1 to 100." },
+      page_num = { type = "integer", minimum = 1, default = 1, description = "Page to return, from 1." },
+      all_pages = { type = "boolean", default = false,
+                    description = "Return every matching cluster instead of one page (page_num and page_size are then ignored)." },
+      region_id = { type = "string", minLength = 1, description = "Only clusters in this region, e.g. cn-hangzhou." },
+      name = { type = "string", minLength = 1, description = "Only clusters whose name contains this text." },
+      cluster_type = { type = "string", minLength = 1,
+                       description = "Only clusters of this type: ManagedKubernetes, Kubernetes, ExternalKubernetes or Ask." },
+      state = { type = "string", minLength = 1,
+                description = "Only clusters in this state, e.g. running, updating, scaling, failed, stopped." },
+    },
+    additionalProperties = false,
+  },
+  output = {
+    type = "object",
+    properties = {
+      clusters = { type = "array", items = { type = "object" } },
+      page_number = { type = "integer" },
+      page_size = { type = "integer" },
+      total_count = { type = "integer" },
+      truncated = { type = "boolean" },
+      hint = { type = "string" },
+    },
+    required = { "clusters", "page_number", "page_size", "total_count" },
+  },
+  handler = function(args, ctx)
+    local function fetch(page, size)
+      local r = ack.cs{ action = "DescribeClustersV1", path = "/api/v1/clusters", global = true,
+                        query = { page_number = page, page_size = size, region_id = args.region_id,
+                                  name = args.name, cluster_type = args.cluster_type } }
+      local info = type(r.page_info) == "table" and r.page_info or {}
+      return r.clusters or {}, math.tointeger(tonumber(info.total_count))
+    end
+    local found, total, page_number, page_size
+    if args.all_pages or args.state then
+      -- The API has no state filter: read every page, then filter (and page) here.
+      local all = ack.all_pages(function(p) return fetch(p, 100) end, 100, 100)
+      found = {}
+      for _, c in ipairs(all) do
+        if not args.state or c.state == args.state then found[#found + 1] = c end
+      end
+      if args.all_pages then
+        page_number, page_size, total = 1, #found, #found
+      else
+        page_number, page_size = args.page_num, args.page_size
+        found, total = ack.slice(found, page_number, page_size)
+      end
+    else
+      page_number, page_size = args.page_num, args.page_size
+      found, total = fetch(page_number, page_size)
+      total = total or #found
+    end
+    -- Each cluster's region comes with the list: remember it for the tools that need it.
+    local who = ack.identity(ctx)
+    local views = {}
+    for i, c in ipairs(found) do
+      if type(c.cluster_id) == "string" and type(c.region_id) == "string" then
+        cache.set("cs:region:" .. c.cluster_id .. ":" .. who, c.region_id)
+      end
+      views[i] = ack.cluster_view(c)
+    end
+    local clusters, cut = ack.cap(views, ack.list_budget(settings))
+    local out = { clusters = clusters, page_number = page_number, page_size = page_size, total_count = total }
+    if cut then
+      out.truncated = true
+      out.hint = string.format("only %d of %d clusters fit in the output; narrow with region_id, name or state, or page with page_num/page_size",
+                               #clusters, #views)
+    end
+    return out
+  end,
+}
