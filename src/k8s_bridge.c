@@ -211,6 +211,10 @@ static const kube_target_t *resolve(k8s_bridge_t *b, const k8s_where_t *w, kc_re
     snprintf(err, errlen, "the kubeconfig has no context");
     return NULL;
   }
+  if (t->broken) {
+    snprintf(err, errlen, "%s", t->broken);
+    return NULL;
+  }
   kc->refs++;
   *out = kc;
   return t;

@@ -247,6 +247,7 @@ static void target_clear(kube_target_t *t) {
   free(t->password);
   exec_free(t->exec);
   free(t->auth_provider);
+  free(t->broken);
   memset(t, 0, sizeof *t);
 }
 
@@ -361,15 +362,24 @@ static bool parse_context(parse_t *p, const json_t *root, const json_t *item, ku
     t->namespace_ = NULL;
   }
   /* An empty cluster leaves the target without a server (reported on use); an empty user
-   * is anonymous, as in kubectl. A name that is not defined is a broken file. */
+   * is anonymous, as in kubectl. A name that is not defined breaks only this context. */
+  char why[512];
   if (t->cluster_name && *t->cluster_name) {
     const json_t *c;
-    if (!find_named(root, "clusters", "cluster", t->cluster_name, &c)) return fail(p, "context \"%s\" names cluster \"%s\" which is not defined", t->name, t->cluster_name);
+    if (!find_named(root, "clusters", "cluster", t->cluster_name, &c)) {
+      snprintf(why, sizeof why, "context \"%s\" names cluster \"%s\" which is not defined", t->name, t->cluster_name);
+      t->broken = ack_strdup(why);
+      return true;
+    }
     if (!parse_cluster(p, c, t)) return false;
   }
   if (t->user_name && *t->user_name) {
     const json_t *u;
-    if (!find_named(root, "users", "user", t->user_name, &u)) return fail(p, "context \"%s\" names user \"%s\" which is not defined", t->name, t->user_name);
+    if (!find_named(root, "users", "user", t->user_name, &u)) {
+      snprintf(why, sizeof why, "context \"%s\" names user \"%s\" which is not defined", t->name, t->user_name);
+      t->broken = ack_strdup(why);
+      return true;
+    }
     if (!parse_user(p, u, t)) return false;
   }
   return true;

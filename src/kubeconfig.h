@@ -41,6 +41,9 @@ typedef struct kube_target {
   char *token_file;           /* re-read when it changes */
   char *username, *password;  /* basic auth, or NULL */
   kube_exec_t *exec;          /* or NULL */
+  char *broken;               /* why this context cannot be used (it names a cluster or user
+                                 that is not defined), or NULL: the rest of the file stays usable,
+                                 as kubectl leaves it after `config delete-cluster` */
   char *auth_provider;        /* legacy auth-provider name (gcp, oidc, ...): unsupported, kept
                                * so a request can say so; NULL when absent */
 } kube_target_t;
@@ -54,8 +57,8 @@ typedef struct kubeconfig {
 
 /* Parses a kubeconfig file. Returns NULL with a precise reason in err: "not found",
  * "not YAML: line 3: ...", "context \"x\" names cluster \"y\" which is not defined", a
- * base64 field that does not decode, ... A context whose cluster or user is missing makes
- * the whole file fail (kubectl fails on use; we fail early and say which). */
+ * base64 field that does not decode, ... A context whose cluster or user is missing is kept
+ * with `broken` saying so (kubectl fails only when that context is used; so do we). */
 kubeconfig_t *kubeconfig_load(const char *path, char *err, size_t errlen);
 /* The same from text held in memory (ACK's DescribeClusterUserKubeconfig); relative paths
  * are resolved against base_dir (may be NULL: the working directory). */

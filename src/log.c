@@ -11,7 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
-#define LOG_MAX_SECRETS 32
+#define LOG_MAX_SECRETS 256
+#define LOG_PINNED_SECRETS 16 /* the first ones (settings) are never dropped */
 
 static struct {
   log_level_t level;
@@ -44,9 +45,17 @@ void log_set_level(log_level_t level) { logger.level = level; }
 log_level_t log_get_level(void) { return logger.level; }
 
 void log_add_secret(const char *secret) {
-  if (!secret || strlen(secret) < 4 || logger.nsecrets == LOG_MAX_SECRETS) return;
+  if (!secret || strlen(secret) < 4) return;
   for (int i = 0; i < logger.nsecrets; i++)
     if (strcmp(logger.secrets[i], secret) == 0) return;
+  if (logger.nsecrets == LOG_MAX_SECRETS) {
+    /* Rotating credentials (token files, plugins, STS) keep coming: the oldest of those
+     * goes, being the one least likely still in use; the settings' secrets stay. */
+    free(logger.secrets[LOG_PINNED_SECRETS]);
+    memmove(&logger.secrets[LOG_PINNED_SECRETS], &logger.secrets[LOG_PINNED_SECRETS + 1],
+            (LOG_MAX_SECRETS - LOG_PINNED_SECRETS - 1) * sizeof logger.secrets[0]);
+    logger.nsecrets--;
+  }
   logger.secrets[logger.nsecrets++] = ack_strdup(secret);
 }
 

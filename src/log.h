@@ -19,7 +19,8 @@ const char *log_level_name(log_level_t level);
 void log_set_level(log_level_t level);
 log_level_t log_get_level(void);
 /* Masks every later occurrence of secret (copied; strings shorter than 4 bytes are ignored
- * because masking them would mangle ordinary text). */
+ * because masking them would mangle ordinary text). Up to 256 are kept; past that the oldest
+ * beyond the first 16 (the settings' own) make room for new ones. */
 void log_add_secret(const char *secret);
 
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
