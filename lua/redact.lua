@@ -67,7 +67,7 @@ end
 local function is_null(v) return v == nil or (null ~= nil and v == null) end
 
 local function is_list(t)
-  return t[1] ~= nil or (json.is_array ~= nil and json.is_array(t) and next(t) == nil)
+  return t[1] ~= nil or (next(t) == nil and json.is_array(t))
 end
 
 -- ---------------------------------------------------------------------------------------
@@ -317,7 +317,12 @@ local function copy_meta(src, dst)
   return dst
 end
 
+-- Shorter than any credential the structured-data checks look for (the shortest is a
+-- bearer token: "Bearer " and 8 characters).
+local MIN_CHECKED = 15
+
 local function redact_string(s, st, mode)
+  if mode == nil and #s < MIN_CHECKED then return s end
   local out, n
   if mode == "secret" then
     out, n = M.marker(s), 1
@@ -332,9 +337,21 @@ local function redact_string(s, st, mode)
   return out
 end
 
--- env: [{name=, value=}] anywhere (pods, every pod template, CRDs that embed one).
+-- env: [{name=, value=}] anywhere (pods, every pod template, CRDs that embed one), or a
+-- {NAME = value} map as some custom resources write it.
 local function redact_env(list, st)
   local out = copy_meta(list, {})
+  if not is_list(list) then
+    for name, v in pairs(list) do
+      if type(v) == "string" and M.credential_name(name) and v ~= "" then
+        out[name] = M.marker(v)
+        st.count = st.count + 1
+      else
+        out[name] = walk(v, st, "text")
+      end
+    end
+    return out
+  end
   for i, e in ipairs(list) do
     if type(e) == "table" and type(e.value) == "string" then
       local c = copy_meta(e, {})
@@ -424,22 +441,33 @@ local function redact_secret_map(m, st, decode)
   return out
 end
 
+local function deep_copy(v)
+  if type(v) ~= "table" or is_null(v) then return v end
+  local out = copy_meta(v, {})
+  for k, x in pairs(v) do out[k] = deep_copy(x) end
+  return out
+end
+
 local function redact_metadata(md, st)
   if type(md) ~= "table" or is_null(md) then return md end
   local out = copy_meta(md, {})
   for k, v in pairs(md) do
     if k == "annotations" and type(v) == "table" and not is_null(v) then
-      local a = copy_meta(v, {})
+      local a, any = copy_meta(v, {}), false
       for name, value in pairs(v) do
-        if name == LAST_APPLIED and type(value) == "string" then
+        if name ~= LAST_APPLIED then
+          a[name] = walk(value, st, "text")
+          any = true
+        elseif not st.clean then
           -- It is the whole object as last applied, Secret data included.
           a[name] = M.marker(value)
           st.count = st.count + 1
-        else
-          a[name] = walk(value, st, "text")
+          any = true
         end
       end
-      out[k] = a
+      if any or not st.clean then out[k] = a end
+    elseif k == "managedFields" then
+      if not st.clean then out[k] = deep_copy(v) end -- field names only, no values
     else
       out[k] = walk(v, st)
     end
@@ -470,12 +498,12 @@ redact_object = function(obj, st, hint)
       out[k] = redact_metadata(v, st)
     elseif secret and (k == "data" or k == "stringData") then
       out[k] = redact_secret_map(v, st, k == "data")
-    elseif k == "items" and is_container(kind) and type(v) == "table" and not is_null(v) then
+    elseif k == "items" and is_container(kind) and type(v) == "table" and not is_null(v) and is_list(v) then
       local sub_hint = item_kind(kind) or st.kind
       local items = copy_meta(v, {})
       for i = 1, #v do items[i] = redact_object(v[i], st, sub_hint) end
       out[k] = items
-    elseif k == "rows" and kind == "Table" and type(v) == "table" and not is_null(v) then
+    elseif k == "rows" and kind == "Table" and type(v) == "table" and not is_null(v) and is_list(v) then
       local rows = copy_meta(v, {})
       for i = 1, #v do
         local r = v[i]
@@ -499,22 +527,40 @@ redact_object = function(obj, st, hint)
   return out
 end
 
-local function deep_copy(v)
-  if type(v) ~= "table" or is_null(v) then return v end
-  local out = copy_meta(v, {})
-  for k, x in pairs(v) do out[k] = deep_copy(x) end
-  return out
+
+-- opts.clean without redaction: drops, in place on a copy, what render.clean drops.
+local function strip(obj)
+  if type(obj) ~= "table" or is_null(obj) then return end
+  local md = obj.metadata
+  if type(md) == "table" and not is_null(md) then
+    md.managedFields = nil
+    local a = md.annotations
+    if type(a) == "table" and not is_null(a) and a[LAST_APPLIED] ~= nil then
+      a[LAST_APPLIED] = nil
+      if next(a) == nil then md.annotations = nil end
+    end
+  end
+  for _, item in ipairs(type(obj.items) == "table" and not is_null(obj.items) and obj.items or {}) do strip(item) end
+  for _, r in ipairs(type(obj.rows) == "table" and not is_null(obj.rows) and obj.rows or {}) do
+    if type(r) == "table" and not is_null(r) then strip(r.object) end
+  end
 end
 
 -- A redacted deep copy of obj (the input is never changed) and how many values were
 -- replaced. obj is an object, a List (items), or a meta.k8s.io Table (rows[].object).
 -- opts.show_secrets: a plain copy and 0. opts.kind: the kind of objects that do not say:
 -- a Table's row objects, a generic List's items (a SecretList's items carry no kind either,
--- but "SecretList" already says it), or obj itself.
+-- but "SecretList" already says it), or obj itself. opts.clean: also leave out
+-- metadata.managedFields and the last-applied annotation, as render.clean does, in the same
+-- pass (a big list is then copied once, not twice).
 function M.object(obj, opts)
   opts = opts or {}
-  if opts.show_secrets then return deep_copy(obj), 0 end
-  local st = { count = 0, kind = opts.kind }
+  if opts.show_secrets then
+    local out = deep_copy(obj)
+    if opts.clean then strip(out) end
+    return out, 0
+  end
+  local st = { count = 0, kind = opts.kind, clean = opts.clean }
   local out = redact_object(obj, st, opts.kind)
   return out, st.count
 end

@@ -19,6 +19,10 @@
 local M = {}
 
 local json = json
+local null = json.null
+local find, sub, byte, upper, lower, format, rep, concat =
+  string.find, string.sub, string.byte, string.upper, string.lower, string.format,
+  string.rep, table.concat
 
 -- A host global that may be absent (busted has no `time`; `settings` arrives with the
 -- kubernetes layer): the sandbox raises on reading an undeclared global, hence pcall.
@@ -26,10 +30,6 @@ local function host_global(name)
   local ok, v = pcall(function() return _ENV[name] end)
   return ok and v or nil
 end
-local null = json.null
-local find, sub, byte, upper, lower, format, rep, concat =
-  string.find, string.sub, string.byte, string.upper, string.lower, string.format,
-  string.rep, table.concat
 
 local LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 local DEFAULT_MAX_BYTES = 32768
@@ -41,7 +41,7 @@ local function str(v) return type(v) == "string" and v or nil end
 
 -- A JSON array: has [1], or is marked (an empty decoded array).
 local function is_list(t)
-  return t[1] ~= nil or (json.is_array ~= nil and json.is_array(t) and next(t) == nil)
+  return t[1] ~= nil or (next(t) == nil and json.is_array(t))
 end
 
 local function list(v) return (is_table(v) and is_list(v)) and v or {} end
@@ -211,19 +211,18 @@ end
 -- ---------------------------------------------------------------------------------------
 -- clean
 
-local function copy(v)
-  if not is_table(v) then return v end
-  local out = {}
-  local mt = getmetatable(v)
-  if mt ~= nil then setmetatable(out, mt) end -- keeps the json.array marker
-  for k, x in pairs(v) do out[k] = copy(x) end
-  return out
-end
-
+-- An empty table with v's metatable: keeps the json.array marker.
 local function copy_shallow(v)
   local out = {}
   local mt = getmetatable(v)
   if mt ~= nil then setmetatable(out, mt) end
+  return out
+end
+
+local function copy(v)
+  if not is_table(v) then return v end
+  local out = copy_shallow(v)
+  for k, x in pairs(v) do out[k] = copy(x) end
   return out
 end
 
@@ -253,11 +252,11 @@ clean_copy = function(obj)
   for k, v in pairs(obj) do
     if k == "metadata" and is_table(v) then
       out[k] = clean_metadata(v)
-    elseif k == "items" and is_table(v) and obj.kind ~= "Table" then
+    elseif k == "items" and is_table(v) and is_list(v) and obj.kind ~= "Table" then
       local items = copy_shallow(v)
       for i, item in ipairs(v) do items[i] = clean_copy(item) end
       out[k] = items
-    elseif k == "rows" and is_table(v) and obj.kind == "Table" then
+    elseif k == "rows" and is_table(v) and is_list(v) and obj.kind == "Table" then
       local rows = copy_shallow(v)
       for i, r in ipairs(v) do
         if is_table(r) then
@@ -280,7 +279,7 @@ end
 -- last-applied-configuration annotation: noise to a reader, and the annotation repeats
 -- the object. opts.keep_managed: a plain copy.
 function M.clean(obj, opts)
-  if opts and opts.keep_managed then return copy(obj) end
+  if type(opts) == "table" and opts.keep_managed then return copy(obj) end
   return clean_copy(obj)
 end
 
@@ -516,6 +515,12 @@ local function pod_status(p, now)
   return format("%d/%d", ready, total), reason, restarts_text
 end
 
+-- pod_status once per row, for the three columns it fills.
+local function pod_row(o, now, row)
+  if not row.pod then row.pod = { pod_status(o, now) } end
+  return row.pod
+end
+
 local function node_roles(labels)
   local roles, seen = {}, {}
   for k in pairs(tbl(labels)) do
@@ -626,9 +631,9 @@ local AGE = c("Age", function(o, now) return M.since(tbl(o.metadata).creationTim
 -- Per kind (lower case): columns after NAME; AGE is placed where kubectl puts it.
 local KINDS = {
   pod = {
-    c("Ready", function(o, now) return (pod_status(o, now)) end),
-    c("Status", function(o, now) return select(2, pod_status(o, now)) end),
-    c("Restarts", function(o, now) return select(3, pod_status(o, now)) end),
+    c("Ready", function(o, now, row) return pod_row(o, now, row)[1] end),
+    c("Status", function(o, now, row) return pod_row(o, now, row)[2] end),
+    c("Restarts", function(o, now, row) return pod_row(o, now, row)[3] end),
     AGE,
     c("IP", function(o) return str(tbl(o.status).podIP) or "<none>" end, 1),
     c("Node", function(o) return str(tbl(o.spec).nodeName) or "<none>" end, 1),
@@ -798,11 +803,12 @@ end
 -- The columns kubectl prints for `kind` (Pod, pods, pod; Deployment, Service, Node, Event,
 -- ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, Namespace, ConfigMap, Secret; any
 -- other kind: NAME, AGE) computed from plain objects, for when no Table is available.
--- Same opts as render.table; opts.now (seconds) is the time ages are computed at
--- (default time.now() in the server).
+-- items: an array of objects or a List. Same opts as render.table; opts.now (seconds) is
+-- the time ages are computed at (default time.now() in the server).
 function M.objects_table(kind, items, opts)
   if type(kind) ~= "string" then bad_arg(1, "objects_table", "string", kind) end
   if type(items) ~= "table" then bad_arg(2, "objects_table", "table", items) end
+  if is_table(items.items) then items = items.items end -- a List object
   opts = opts or {}
   local now = opts.now or default_now()
   local cols = kind_columns(kind)
@@ -818,8 +824,8 @@ function M.objects_table(kind, items, opts)
   local rows = {}
   for i, o in ipairs(list(items)) do
     o = tbl(o)
-    local cells = {}
-    for j, f in ipairs(fns) do cells[j] = f(o, now) end
+    local cells, row = {}, {}
+    for j, f in ipairs(fns) do cells[j] = f(o, now, row) end
     rows[i] = { cells = cells, object = o }
   end
   return M.table({ columnDefinitions = defs, rows = rows }, opts)

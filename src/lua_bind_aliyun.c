@@ -11,6 +11,7 @@
 #include "lua_host_internal.h" /* the call's per-request credentials, the error metatable */
 
 #include <lauxlib.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +389,14 @@ static void push_cred(lua_State *L, const aliyun_credential_t *k) {
   lua_setfield(L, -2, "access_key_id");
   lua_pushboolean(L, k->security_token != NULL);
   lua_setfield(L, -2, "session");
+  /* A key for caches that must not serve one caller's data to another: the masked id can
+   * collide, the id itself should not sit in cache keys; its digest is neither. */
+  unsigned char md[32];
+  char hex[17];
+  SHA256((const unsigned char *)k->access_key_id, strlen(k->access_key_id), md);
+  for (int i = 0; i < 8; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  lua_pushstring(L, hex);
+  lua_setfield(L, -2, "identity");
   if (k->expiration) {
     lua_pushinteger(L, (lua_Integer)k->expiration);
     lua_setfield(L, -2, "expires_at");

@@ -309,6 +309,12 @@ async function runSize(size, work) {
       if (want(who)) servers[who] = await startServer(who, sim, home, work, out);
     }
     const kubectl = want('kubectl') ? kubectlClient(sim.kubeconfig, home) : null;
+    if (servers.ours?.tools.has('get_current_time')) {
+      // What the protocol and the SDK client cost by themselves: a tool that does no I/O.
+      const [noop] = await measureGroup([{ fn: () => servers.ours.call('get_current_time', {}) }]);
+      if (!noop.error) out.servers.ours.noopMs = noop.p50;
+      log(`  ours    get_current_time p50 ${noop.error || noop.p50.toFixed(2)} ms`);
+    }
 
     for (const op of OPS) {
       // The floor and ours alternate call by call; the others run one after the other.

@@ -114,6 +114,11 @@ describe('ack_kubectl (read-only server)', () => {
       ['get', 'all', '-n', 'batch'],
       ['get', 'cm', '-A', '--field-selector', 'metadata.name=kube-root-ca.crt', '-o', 'name'],
       ['-n', 'shop', 'get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'],
+      ['get', 'ing,pdb,hpa', '-n', 'shop'],
+      ['get', 'cj,jobs', '-n', 'batch', '-o', 'wide'],
+      ['get', 'wg', '-n', 'shop'],
+      ['get', 'pods', '-n', 'shop', '--field-selector=status.phase=Pending', '--no-headers'],
+      ['get', '--raw', '/version'],
     ];
     for (const args of cases) await sameAsKubectl(s, sim, args);
   });
@@ -308,8 +313,9 @@ describe('ack_kubectl on a large cluster', () => {
     assert.deepEqual(next.stdout.trim().split('\n'), all.slice(shown.length, shown.length + 2));
   });
 
-  test('-o name and -o json of 3,000 pods stay inside the budget', T, async () => {
-    for (const c of ['get pods -A -o name', 'get pods -n load -o json', 'get pods -n load -o yaml']) {
+  test('-o name, json, yaml, custom-columns, --sort-by and describe of 3,000 pods stay inside the budget', T, async () => {
+    for (const c of ['get pods -A -o name', 'get pods -n load -o json', 'get pods -n load -o yaml', 'describe pods -n load',
+      'get pods -n load --sort-by=.metadata.creationTimestamp', 'get pods -n load -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName']) {
       const r = await run(s, c);
       assert.ok(Buffer.byteLength(r.stdout) <= BUDGET, `${c}: ${Buffer.byteLength(r.stdout)} bytes`);
       assert.equal(r.truncated, true, c);

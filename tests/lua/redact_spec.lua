@@ -237,6 +237,20 @@ describe("redact", function()
       end
     end)
 
+    it("handles env written as a map, as some custom resources do", function()
+      local cr = { kind = "App", spec = { env = { DB_PASSWORD = "hunter2", MODE = "fast", N = 3 } } }
+      local out, n = redact.object(cr)
+      assert.are.same({ DB_PASSWORD = M_HUNTER2, MODE = "fast", N = 3 }, out.spec.env)
+      assert.are.equal(1, n)
+    end)
+
+    it("keeps an items or rows field that is not a list", function()
+      local o = { kind = "List", items = { a = "x" } }
+      assert.are.same(o, (redact.object(o)))
+      local t = { kind = "Table", rows = { a = 1 } }
+      assert.are.same(t, (redact.object(t)))
+    end)
+
     it("redacts passwords inside other env values, such as URLs", function()
       local p = pod({ containers = { { name = "c", env = env({
         { "DATABASE_URL", "postgres://shop:hunter2@db:5432/shop" } }) } } })
@@ -283,6 +297,31 @@ describe("redact", function()
       assert.are.equal(redact.marker(last), out.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"])
       assert.are.equal("1", out.metadata.annotations["deployment.kubernetes.io/revision"])
       assert.are.equal(1, n)
+    end)
+
+    it("leaves out managedFields and last-applied with clean, as render.clean", function()
+      local d = { kind = "Deployment", metadata = { name = "api",
+        managedFields = { { manager = "kubectl", fieldsV1 = { ["f:spec"] = {} } } },
+        annotations = { ["kubectl.kubernetes.io/last-applied-configuration"] = "{}", keep = "1" } },
+        spec = { template = { spec = { containers = { { name = "c", env = env({ { "TOKEN", "hunter2" } }) } } } } } }
+      local out, n = redact.object(d, { clean = true })
+      assert.is_nil(out.metadata.managedFields)
+      assert.are.same({ keep = "1" }, out.metadata.annotations)
+      assert.are.equal(M_HUNTER2, out.spec.template.spec.containers[1].env[1].value)
+      assert.are.equal(1, n)
+      d.metadata.annotations.keep = nil
+      local list = { kind = "DeploymentList", items = { d } }
+      local lout = redact.object(list, { clean = true })
+      assert.is_nil(lout.items[1].metadata.annotations)
+      local plain, pn = redact.object(list, { clean = true, show_secrets = true })
+      assert.is_nil(plain.items[1].metadata.annotations)
+      assert.is_nil(plain.items[1].metadata.managedFields)
+      assert.are.equal("hunter2", plain.items[1].spec.template.spec.containers[1].env[1].value)
+      assert.are.equal(0, pn)
+      assert.is_not_nil(d.metadata.managedFields) -- input untouched
+      -- Without clean, both stay (the annotation as a marker) and empty maps are kept.
+      local kept = redact.object({ metadata = { annotations = {}, managedFields = {} } })
+      assert.are.same({ annotations = {}, managedFields = {} }, kept.metadata)
     end)
 
     it("redacts credentials inside other annotation values", function()

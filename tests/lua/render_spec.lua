@@ -181,6 +181,12 @@ describe("render", function()
       assert.are.same(t.rows[1].cells, tout.rows[1].cells)
     end)
 
+    it("copies items and rows fields that are not lists as they are", function()
+      local o = { kind = "Thing", items = { a = { metadata = { managedFields = 1 } } }, rows = { b = 2 } }
+      assert.are.same(o, render.clean(o))
+      assert.are.same({ kind = "Table", rows = { x = 1 } }, render.clean({ kind = "Table", rows = { x = 1 } }))
+    end)
+
     it("keeps everything with keep_managed", function()
       local d = deployment()
       local out = render.clean(d, { keep_managed = true })
@@ -388,6 +394,8 @@ describe("render", function()
       assert.are.equal(lines("NAMESPACE   NAME   AGE", "a           w1     30s", "b           w2     <unknown>"),
                        render.objects_table("Widget", items, { now = NOW, namespace_column = true }))
       assert.are.equal("No resources found.", render.objects_table("Pod", {}, { now = NOW }))
+      assert.are.equal(lines("NAME   AGE", "w1     30s"),
+                       render.objects_table("Widget", { kind = "WidgetList", items = { items[1] } }, { now = NOW }))
     end)
 
     it("raises on bad arguments", function()

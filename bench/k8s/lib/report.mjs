@@ -50,7 +50,9 @@ export function aggregate(runs) {
     for (const who of new Set(same.flatMap((s) => Object.keys(s.servers)))) {
       const all = same.map((s) => s.servers[who]).filter(Boolean);
       const bad = all.find((s) => s.error);
-      servers[who] = bad || { coldMs: median(all.map((s) => s.coldMs)), rssKb: median(all.map((s) => s.rssKb)) };
+      servers[who] = bad || {
+        coldMs: median(all.map((s) => s.coldMs)), rssKb: median(all.map((s) => s.rssKb)), noopMs: median(all.map((s) => s.noopMs)),
+      };
     }
     return { size: first.size, pods: first.pods, pod: first.pod, cells, servers };
   });
@@ -180,6 +182,11 @@ export function renderReport(result) {
   if (sizes.some((s) => s.cells[cfg.ops[0].id].kubectl)) {
     const peak = sizes.map((s) => Math.max(...cfg.ops.map((o) => s.cells[o.id].kubectl?.peakRssKb ?? 0)) || null);
     L.push(`| kubectl (per process) | ${sizes.map(() => 'every call').join(' | ')} | ${peak.map((k) => (k ? `${mb(k)} peak` : '')).join(' | ')} |`);
+  }
+  const noop = sizes.map((s) => s.servers.ours?.noopMs);
+  if (noop.some((x) => x != null)) {
+    L.push('', `The MCP round trip alone (ours, \`tools/call get_current_time\`, a tool without I/O, through the same SDK client): p50 ${noop.map((x) => `${ms(x)} ms`).join(' and ')} ` +
+      `(${sizes.map((s) => `${int(s.pods)} pods`).join(', ')}). That much of each of our figures is stdio, JSON-RPC and the client, which the direct GET does not pay.`);
   }
   L.push('');
 
