@@ -6,6 +6,7 @@
 
 local jsonpath = require("jsonpath")
 local render = require("render")
+local rollout = require("rollout")
 local R = require("kubectl_run")
 local Run = R.Run
 local null, tbl, str, is_null, sorted_keys, show_secrets = R.null, R.tbl, R.str, R.is_null, R.sorted_keys, R.show_secrets
@@ -237,86 +238,9 @@ function Run:scale()
   end
 end
 
--- kubectl rollout status wording; returns done, message, failed.
-local function rollout_status(r, o, revision)
-  local kind = r.kind
-  local s, spec, md = tbl(o.status), tbl(o.spec), tbl(o.metadata)
-  local name = md.name
-  if kind == "Deployment" then
-    if revision then
-      local cur = tonumber(tbl(md.annotations)["deployment.kubernetes.io/revision"])
-      if cur and cur ~= revision then
-        return false, ("desired revision (%d) is different from the running revision (%d)"):format(revision, cur), true
-      end
-    end
-    if (s.observedGeneration or 0) < (md.generation or 0) then
-      return false, "Waiting for deployment spec update to be observed..."
-    end
-    for _, cnd in ipairs(s.conditions or {}) do
-      if cnd.type == "Progressing" and cnd.reason == "ProgressDeadlineExceeded" then
-        return false, ('deployment "%s" exceeded its progress deadline'):format(name), true
-      end
-    end
-    local want = spec.replicas or 1
-    local upd, avail, total = s.updatedReplicas or 0, s.availableReplicas or 0, s.replicas or 0
-    if upd < want then
-      return false, ('Waiting for deployment "%s" rollout to finish: %d out of %d new replicas have been updated...'):format(name, upd, want)
-    end
-    if total > upd then
-      return false, ('Waiting for deployment "%s" rollout to finish: %d old replicas are pending termination...'):format(name, total - upd)
-    end
-    if avail < upd then
-      return false, ('Waiting for deployment "%s" rollout to finish: %d of %d updated replicas are available...'):format(name, avail, upd)
-    end
-    return true, ('deployment "%s" successfully rolled out'):format(name)
-  elseif kind == "DaemonSet" then
-    if (s.observedGeneration or 0) < (md.generation or 0) then
-      return false, "Waiting for daemon set spec update to be observed..."
-    end
-    local want, upd, avail = s.desiredNumberScheduled or 0, s.updatedNumberScheduled or 0, s.numberAvailable or 0
-    if upd < want then
-      return false, ('Waiting for daemon set "%s" rollout to finish: %d out of %d new pods have been updated...'):format(name, upd, want)
-    end
-    if avail < want then
-      return false, ('Waiting for daemon set "%s" rollout to finish: %d of %d updated pods are available...'):format(name, avail, want)
-    end
-    return true, ('daemon set "%s" successfully rolled out'):format(name)
-  elseif kind == "StatefulSet" then
-    if (s.observedGeneration or 0) < (md.generation or 0) then
-      return false, "Waiting for statefulset spec update to be observed..."
-    end
-    local want, ready = spec.replicas or 1, s.readyReplicas or 0
-    if ready < want then return false, ("Waiting for %d pods to be ready..."):format(want - ready) end
-    if str(s.updateRevision) and s.currentRevision ~= s.updateRevision then
-      return false, ("Waiting for partitioned roll out to finish: %d out of %d new pods have been updated..."):format(
-        s.updatedReplicas or 0, want)
-    end
-    return true, ("statefulset rolling update complete %d pods at revision %s..."):format(ready, tostring(s.currentRevision))
-  end
-  return false, ("no status viewer has been implemented for %s"):format(kind), true
-end
-
-local function owned_by(obj, uid)
-  for _, rf in ipairs(tbl(obj.metadata).ownerReferences or {}) do
-    if rf.uid == uid then return true end
-  end
-  return false
-end
-
--- A Deployment's revisions from its ReplicaSets: { {revision=, cause=, template=, name=} }, oldest first.
+-- A Deployment's revisions from its ReplicaSets, oldest first (lua/rollout.lua).
 function Run:deploy_history(o)
-  local c = self.c
-  local md = o.metadata
-  local out = {}
-  for _, rs in ipairs(c:list(c:resource("replicasets.apps"), { namespace = md.namespace }).items or {}) do
-    if owned_by(rs, md.uid) then
-      local a = tbl(rs.metadata.annotations)
-      out[#out + 1] = { revision = tonumber(a["deployment.kubernetes.io/revision"]) or 0,
-        cause = a["kubernetes.io/change-cause"], template = tbl(rs.spec).template, name = rs.metadata.name }
-    end
-  end
-  table.sort(out, function(a, b) return a.revision < b.revision end)
-  return out
+  return rollout.history(self.c, "Deployment", o)
 end
 
 local function template_equal(a, b)
@@ -341,7 +265,7 @@ function Run:rollout()
       end
       local o = c:get(r, name, { namespace = t.ns })
       if op.sub == "status" then
-        local done, msg, failed = rollout_status(r, o, op.revision)
+        local done, msg, failed = rollout.status(r.kind, o, op.revision)
         local limit = math.min(op.timeout or WAIT_DEFAULT, WAIT_DEFAULT)
         if op.timeout == 0 then limit = WAIT_DEFAULT end
         local deadline = time.monotonic() + limit
@@ -354,7 +278,7 @@ function Run:rollout()
           if self.env.ctx then self.env.ctx.progress(tbl(o.status).updatedReplicas or 0, tbl(o.spec).replicas, msg) end
           time.sleep(1)
           o = c:get(r, name, { namespace = t.ns })
-          done, msg, failed = rollout_status(r, o, op.revision)
+          done, msg, failed = rollout.status(r.kind, o, op.revision)
         end
         if failed then error({ code = "RolloutFailed", message = msg }, 0) end
         self:say(msg)

@@ -205,7 +205,8 @@ json_t *ljson_to(lua_State *L, int idx, char *err, size_t errlen) {
   return to_depth(L, idx, 0, path, sizeof path, err, errlen);
 }
 
-/* json.encode(value [, {pretty=true}]) -> string. Raises on unencodable values. */
+/* json.encode(value [, {pretty=true}]) -> string (pretty: indented, keys sorted). Raises on
+ * unencodable values. */
 static int l_encode(lua_State *L) {
   luaL_checkany(L, 1);
   char err[256];
@@ -214,7 +215,7 @@ static int l_encode(lua_State *L) {
   size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15);
   if (lua_istable(L, 2)) {
     lua_getfield(L, 2, "pretty");
-    if (lua_toboolean(L, -1)) flags = JSON_INDENT(2) | JSON_ENCODE_ANY;
+    if (lua_toboolean(L, -1)) flags = JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY; /* stable for people and diffs */
     lua_pop(L, 1);
   }
   char *s = json_dumps(j, flags);

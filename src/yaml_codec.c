@@ -584,6 +584,18 @@ static bool emit_string(encoder_t *e, const char *s, size_t n) {
   return emit_scalar(e, s, n, style);
 }
 
+typedef struct yaml_key {
+  const char *s;
+  size_t n;
+  const json_t *v;
+} yaml_key_t;
+
+static int key_cmp(const void *a, const void *b) {
+  const yaml_key_t *x = a, *y = b;
+  int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+  return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
 static bool emit_value(encoder_t *e, const json_t *v, int depth) {
   yaml_event_t ev;
   char buf[64];
@@ -592,12 +604,22 @@ static bool emit_value(encoder_t *e, const json_t *v, int depth) {
     if (depth >= YAML_CODEC_MAX_DEPTH) break;
     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
     if (!emit(e, &ev)) return false;
+    /* Keys in byte order, as kubectl prints a decoded object: tables from Lua have no order
+     * of their own, and sorted output is stable and diffable. */
+    size_t n = json_object_size(v), i = 0;
+    yaml_key_t *keys = ack_xmalloc((n ? n : 1) * sizeof *keys);
     const char *k;
     size_t klen;
     json_t *item;
-    json_object_keylen_foreach((json_t *)v, k, klen, item) {
-      if (!emit_string(e, k, klen) || !emit_value(e, item, depth + 1)) return false;
+    json_object_keylen_foreach((json_t *)v, k, klen, item) keys[i++] = (yaml_key_t){ k, klen, item };
+    qsort(keys, n, sizeof *keys, key_cmp);
+    for (i = 0; i < n; i++) {
+      if (!emit_string(e, keys[i].s, keys[i].n) || !emit_value(e, keys[i].v, depth + 1)) {
+        free(keys);
+        return false;
+      }
     }
+    free(keys);
     yaml_mapping_end_event_initialize(&ev);
     return emit(e, &ev);
   }

@@ -2,72 +2,9 @@
 -- an optional wait, reporting progress), restart, history, and undo to a revision.
 local kt = require("k8s_tool")
 local render = require("render")
+local rollout = require("rollout")
 
-local KINDS = { deployment = "deployments", statefulset = "statefulsets", daemonset = "daemonsets" }
-
--- kubectl's rollout status wording; done is true when the rollout finished.
-local function status_of(kind, o)
-  local s, spec, md = o.status or {}, o.spec or {}, o.metadata or {}
-  local name = md.name
-  if (s.observedGeneration or 0) < (md.generation or 0) then
-    return false, ("Waiting for %s %q spec update to be observed..."):format(kind, name)
-  end
-  if kind == "daemonset" then
-    local want, upd, avail = s.desiredNumberScheduled or 0, s.updatedNumberScheduled or 0, s.numberAvailable or 0
-    if upd < want then return false, ("Waiting for daemon set %q rollout to finish: %d out of %d new pods have been updated..."):format(name, upd, want) end
-    if avail < want then return false, ("Waiting for daemon set %q rollout to finish: %d of %d updated pods are available..."):format(name, avail, want) end
-    return true, ("daemon set %q successfully rolled out"):format(name)
-  end
-  local want = spec.replicas or 1
-  local upd, ready, avail = s.updatedReplicas or 0, s.readyReplicas or 0, s.availableReplicas or 0
-  if kind == "statefulset" then
-    if ready < want then return false, ("Waiting for %d pods to be ready..."):format(want - ready) end
-    if s.updateRevision and s.currentRevision ~= s.updateRevision then
-      return false, ("Waiting for partitioned roll out to finish: %d out of %d new pods have been updated..."):format(upd, want)
-    end
-    return true, ("statefulset rolling update complete %d pods at revision %s..."):format(ready, tostring(s.currentRevision))
-  end
-  for _, c in ipairs(s.conditions or {}) do
-    if c.type == "Progressing" and c.reason == "ProgressDeadlineExceeded" then
-      return false, ("deployment %q exceeded its progress deadline"):format(name), true
-    end
-  end
-  if upd < want then return false, ("Waiting for deployment %q rollout to finish: %d out of %d new replicas have been updated..."):format(name, upd, want) end
-  if (s.replicas or 0) > upd then return false, ("Waiting for deployment %q rollout to finish: %d old replicas are pending termination..."):format(name, (s.replicas or 0) - upd) end
-  if avail < upd then return false, ("Waiting for deployment %q rollout to finish: %d of %d updated replicas are available..."):format(name, avail, upd) end
-  return true, ("deployment %q successfully rolled out"):format(name)
-end
-
-local function owned_by(obj, uid)
-  for _, ref in ipairs((obj.metadata or {}).ownerReferences or {}) do
-    if ref.uid == uid then return true end
-  end
-  return false
-end
-
--- Revisions: {revision, cause, template or data, name}, oldest first.
-local function history(c, kind, o)
-  local md = o.metadata
-  local out = {}
-  if kind == "deployment" then
-    for _, rs in ipairs(c:list(c:resource("replicasets"), { namespace = md.namespace }).items or {}) do
-      if owned_by(rs, md.uid) then
-        local a = rs.metadata.annotations or {}
-        out[#out + 1] = { revision = tonumber(a["deployment.kubernetes.io/revision"]) or 0, cause = a["kubernetes.io/change-cause"],
-          template = rs.spec.template, name = rs.metadata.name }
-      end
-    end
-  else
-    for _, cr in ipairs(c:list(c:resource("controllerrevisions.apps"), { namespace = md.namespace }).items or {}) do
-      if owned_by(cr, md.uid) then
-        local a = cr.metadata.annotations or {}
-        out[#out + 1] = { revision = cr.revision or 0, cause = a["kubernetes.io/change-cause"], data = cr.data, name = cr.metadata.name }
-      end
-    end
-  end
-  table.sort(out, function(a, b) return a.revision < b.revision end)
-  return out
-end
+local KINDS = { deployment = "deployments.apps", statefulset = "statefulsets.apps", daemonset = "daemonsets.apps" }
 
 return {
   name = "k8s_rollout",
@@ -89,13 +26,13 @@ return {
     local o = c:get(r, args.name, { namespace = args.namespace })
     local ref = kt.ref(r, args.name)
     if args.action == "status" then
-      local done, msg, failed = status_of(kind, o)
+      local done, msg, failed = rollout.status(r.kind, o)
       local deadline = time.monotonic() + (args.timeout_seconds or 300)
       while args.wait and not done and not failed and time.monotonic() < deadline do
         ctx.progress(o.status and o.status.updatedReplicas or 0, o.spec and o.spec.replicas or nil, msg)
         time.sleep(1)
         o = c:get(r, args.name, { namespace = args.namespace })
-        done, msg, failed = status_of(kind, o)
+        done, msg, failed = rollout.status(r.kind, o)
       end
       if args.wait and not done and not failed then msg = msg .. (" (still not done after %ds)"):format(args.timeout_seconds or 300) end
       return kt.result(msg, { ref = ref, done = done, failed = failed or false, message = msg, status = o.status })
@@ -106,7 +43,7 @@ return {
       return kt.result(ref .. " restarted" .. (args.dry_run and " (server dry run)" or ""),
         { ref = ref, restarted_at = now, generation = after.metadata and after.metadata.generation, dry_run = args.dry_run or false })
     end
-    local revs = history(c, kind, o)
+    local revs = rollout.history(c, r.kind, o)
     if args.action == "history" then
       local rows, items = {}, json.array()
       for i, h in ipairs(revs) do
