@@ -23,6 +23,8 @@ return ack.tool{
                        description = "Only clusters of this type: ManagedKubernetes, Kubernetes, ExternalKubernetes or Ask." },
       state = { type = "string", minLength = 1,
                 description = "Only clusters in this state, e.g. running, updating, scaling, failed, stopped." },
+      refresh = { type = "boolean", default = false,
+                  description = "Ask the API now instead of using a list fetched in the last --cache-ttl seconds." },
     },
     additionalProperties = false,
   },
@@ -35,16 +37,28 @@ return ack.tool{
       total_count = { type = "integer" },
       truncated = { type = "boolean" },
       hint = { type = "string" },
+      cached_seconds_ago = { type = "integer", description = "Present when the list came from the cache" },
     },
     required = { "clusters", "page_number", "page_size", "total_count" },
   },
   handler = function(args, ctx)
+    local who = ack.identity(ctx)
+    local started = time.now()
+    local oldest -- fetch time of the oldest cached page used
+    -- One page, cached per caller and query for --cache-ttl (refresh: true asks anew);
+    -- concurrent calls for the same page share one request.
     local function fetch(page, size)
-      local r = ack.cs{ action = "DescribeClustersV1", path = "/api/v1/clusters", global = true,
-                        query = { page_number = page, page_size = size, region_id = args.region_id,
-                                  name = args.name, cluster_type = args.cluster_type } }
-      local info = type(r.page_info) == "table" and r.page_info or {}
-      return r.clusters or {}, math.tointeger(tonumber(info.total_count))
+      local key = "cs-clusters:" .. table.concat({ who, page, size, args.region_id or "", args.name or "", args.cluster_type or "" }, "|")
+      if args.refresh then cache.delete(key) end
+      local v = cache.fetch(key, settings.cache_ttl, function()
+        local r = ack.cs{ action = "DescribeClustersV1", path = "/api/v1/clusters", global = true,
+                          query = { page_number = page, page_size = size, region_id = args.region_id,
+                                    name = args.name, cluster_type = args.cluster_type } }
+        local info = type(r.page_info) == "table" and r.page_info or {}
+        return { clusters = r.clusters or {}, total = math.tointeger(tonumber(info.total_count)), at = time.now() }
+      end)
+      oldest = math.min(oldest or v.at, v.at)
+      return v.clusters, v.total
     end
     local found, total, page_number, page_size
     if args.all_pages or args.state then
@@ -66,7 +80,6 @@ return ack.tool{
       total = total or #found
     end
     -- Each cluster's region comes with the list: remember it for the tools that need it.
-    local who = ack.identity(ctx)
     local views = {}
     for i, c in ipairs(found) do
       if type(c.cluster_id) == "string" and type(c.region_id) == "string" then
@@ -76,6 +89,7 @@ return ack.tool{
     end
     local clusters, cut = ack.cap(views, ack.list_budget(settings))
     local out = { clusters = clusters, page_number = page_number, page_size = page_size, total_count = total }
+    if oldest and oldest < started then out.cached_seconds_ago = math.floor(started - oldest) end
     if cut then
       out.truncated = true
       out.hint = string.format("only %d of %d clusters fit in the output; narrow with region_id, name or state, or page with page_num/page_size",

@@ -95,6 +95,27 @@ describe('ACK tools', () => {
       });
     });
 
+    test('list_clusters is cached per caller for --cache-ttl; refresh asks anew', T, async () => {
+      await using(await server(), async (s) => {
+        const before = (await csRequests('DescribeClustersV1')).length;
+        const first = await ok(s, 'list_clusters', { page_size: 5 });
+        assert.equal(first.cached_seconds_ago, undefined);
+        const second = await ok(s, 'list_clusters', { page_size: 5 });
+        assert.ok(second.cached_seconds_ago >= 0, 'the second call says it came from the cache');
+        assert.deepEqual(second.clusters, first.clusters);
+        assert.equal((await csRequests('DescribeClustersV1')).length, before + 1);
+        const fresh = await ok(s, 'list_clusters', { page_size: 5, refresh: true });
+        assert.equal(fresh.cached_seconds_ago, undefined);
+        assert.equal((await csRequests('DescribeClustersV1')).length, before + 2);
+      });
+      await using(await server({ args: ['--cache-ttl', '0'] }), async (s) => {
+        const before = (await csRequests('DescribeClustersV1')).length;
+        await ok(s, 'list_clusters', { page_size: 5 });
+        await ok(s, 'list_clusters', { page_size: 5 });
+        assert.equal((await csRequests('DescribeClustersV1')).length, before + 2, '--cache-ttl 0 turns the cache off');
+      });
+    });
+
     test('describe_cluster, node pools (secrets redacted), nodes, tasks', T, async () => {
       await using(await server(), async (s) => {
         const c = await ok(s, 'describe_cluster', { cluster_id: prod() });
