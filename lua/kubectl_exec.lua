@@ -1,6 +1,7 @@
 -- kubectl_exec.lua: runs an operation parsed by lua/kubectl.lua through lua/k8s.lua and returns
 -- what kubectl would print (owner: the kubectl task). No subprocess, no shell: every verb is
--- API calls plus the shared output helpers (lua/render.lua, lua/redact.lua, lua/jsonpath.lua).
+-- API calls plus the shared output helpers (lua/render.lua, lua/describe.lua, lua/redact.lua,
+-- lua/jsonpath.lua).
 -- The verbs: lua/kubectl_get.lua (get), lua/kubectl_read.lua (the other reads),
 -- lua/kubectl_write.lua (writes); their shared state: lua/kubectl_run.lua.
 --

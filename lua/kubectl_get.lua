@@ -269,18 +269,7 @@ function Run:get()
   if op.raw then return self:get_raw() end
   local fmt = op.output and op.output.format
   local as_table = fmt == nil or TABLE_FORMATS[fmt]
-  local groups = {}
-  if op.stdin then
-    for _, obj in ipairs(self:manifest_objects()) do
-      local r = self.c:resource_for(obj.apiVersion, obj.kind)
-      groups[#groups + 1] = { rs = { r }, names = { obj.metadata.name }, ns = self:object_namespace(r, obj) }
-    end
-  else
-    for _, g in ipairs(op.resources) do
-      local rs, expanded = self:resolve(g.type)
-      groups[#groups + 1] = { rs = rs, names = g.names, expanded = expanded }
-    end
-  end
+  local groups = self:groups()
   local multi = #groups > 1 or op.show_kind
   for _, g in ipairs(groups) do
     if g.expanded or #g.rs > 1 then multi = true end

@@ -1,10 +1,13 @@
 -- kubectl_read.lua: the read verbs of ack_kubectl besides get (owner: the kubectl task):
--- describe (render.describe), logs (workload -> pod as kubectl picks it, newest lines within
+-- describe (lua/describe.lua), logs (workload -> pod as kubectl picks it, newest lines within
 -- the budget), events, top, api-resources, api-versions, version, cluster-info, explain (from
 -- OpenAPI v3) and auth can-i/whoami, each printing what kubectl prints.
 
 local k8s = require("k8s")
 local render = require("render")
+local describe = require("describe")
+local printers = require("printers")
+local labels_text = require("text").labels
 local jsonpath = require("jsonpath")
 local R = require("kubectl_run")
 local Run = R.Run
@@ -38,24 +41,12 @@ function Run:describe_one(r, obj)
   end
   obj.kind = obj.kind or r.kind
   obj.apiVersion = obj.apiVersion or r.api_version
-  return render.describe(self:shape(obj, r.kind), events, opts)
+  return describe.describe(self:shape(obj, r.kind), events, opts)
 end
 
 function Run:describe()
-  local op = self.op
   local texts = {}
-  local groups = {}
-  if op.stdin then
-    for _, obj in ipairs(self:manifest_objects()) do
-      local r = self.c:resource_for(obj.apiVersion, obj.kind)
-      groups[#groups + 1] = { rs = { r }, names = { obj.metadata.name }, ns = self:object_namespace(r, obj) }
-    end
-  else
-    for _, g in ipairs(op.resources) do
-      local rs = self:resolve(g.type)
-      groups[#groups + 1] = { rs = rs, names = g.names }
-    end
-  end
+  local groups = self:groups()
   local found = 0
   for _, g in ipairs(groups) do
     for _, r in ipairs(g.rs) do
@@ -116,22 +107,15 @@ end
 ---------------------------------------------------------------------------------------------
 -- logs
 
--- metav1.LabelSelector -> selector text for a list call.
+-- A workload's LabelSelector, or a Service's selector map, as the selector of a list
+-- call (kubectl's own text of it); nil when it selects by nothing.
 local function selector_string(sel)
-  if is_null(sel) then return nil end
-  local parts = {}
-  local ml = tbl(sel.matchLabels)
-  if sel.matchLabels == nil and sel.matchExpressions == nil then ml = sel end -- a Service's map
-  for _, k in ipairs(sorted_keys(ml)) do parts[#parts + 1] = k .. "=" .. tostring(ml[k]) end
-  for _, e in ipairs(sel.matchExpressions or {}) do
-    local vals = table.concat(e.values or {}, ",")
-    if e.operator == "In" then parts[#parts + 1] = e.key .. " in (" .. vals .. ")"
-    elseif e.operator == "NotIn" then parts[#parts + 1] = e.key .. " notin (" .. vals .. ")"
-    elseif e.operator == "Exists" then parts[#parts + 1] = e.key
-    elseif e.operator == "DoesNotExist" then parts[#parts + 1] = "!" .. e.key end
-  end
-  if #parts == 0 then return nil end
-  return table.concat(parts, ",")
+  if type(sel) ~= "table" or is_null(sel) then return nil end
+  local text
+  if sel.matchLabels == nil and sel.matchExpressions == nil then text = labels_text(sel) -- a Service's map
+  else text = printers.selector(sel) end
+  if text == "<none>" then return nil end
+  return text
 end
 
 local function pod_ready(p)
@@ -302,18 +286,6 @@ local function event_sort_time(e)
   return str(e.firstTimestamp) or ""
 end
 
--- kubectl events' LAST SEEN: "35s", or "35s (x164 over 3h)" for a repeated event.
-local function event_interval(e, now)
-  local first = str(e.eventTime) and render.since(e.eventTime, now) or render.since(e.firstTimestamp, now)
-  if type(e.series) == "table" and str(e.series.lastObservedTime) then
-    return ("%s (x%s over %s)"):format(render.since(e.series.lastObservedTime, now), tostring(e.series.count or 1), first)
-  end
-  if type(e.count) == "number" and e.count > 1 then
-    return ("%s (x%d over %s)"):format(render.since(e.lastTimestamp, now), e.count, first)
-  end
-  return first
-end
-
 function Run:events()
   local op = self.op
   local c = self.c
@@ -361,13 +333,12 @@ function Run:events()
     local now = time.now()
     for _, e in ipairs(shaped) do
       local io = tbl(e.involvedObject or e.regarding)
-      local row = { event_interval(e, now), str(e.type) or "", str(e.reason) or "",
+      local row = { printers.event_age(e, now), str(e.type) or "", str(e.reason) or "",
         (str(io.kind) or "") .. "/" .. (str(io.name) or ""), ((str(e.message) or str(e.note) or ""):gsub("^%s+", ""):gsub("%s+$", "")) }
       if op.all_namespaces then table.insert(row, 1, tbl(e.metadata).namespace or "") end
       rows[#rows + 1] = row
     end
-    self.header_lines = op.no_headers and 0 or 1
-    self:text(render.columns(rows, { gap = 3, min_width = 6 }))
+    self:print_rows(rows)
   end
   if op.watch then
     self:warn("Note: -w does not stream here; these are the events up to now (call again for newer ones)")
@@ -428,8 +399,7 @@ function Run:top()
     for _, r in ipairs(rows) do
       out[#out + 1] = { r.name, cpu_text(r.cpu), r.cpu_pct, mem_text(r.mem), r.mem_pct }
     end
-    self.header_lines = op.no_headers and 0 or 1
-    return self:text(render.columns(out, { gap = 3, min_width = 6 }))
+    return self:print_rows(out)
   end
   local items = c:top_pods({ namespace = self:namespace(), all_namespaces = op.all_namespaces, label_selector = op.selector })
   if op.name then
@@ -493,8 +463,7 @@ function Run:top()
     out[#out + 1] = bars
     out[#out + 1] = sums
   end
-  self.header_lines = op.no_headers and 0 or 1
-  self:text(render.columns(out, { gap = 3, min_width = 6 }))
+  self:print_rows(out)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -550,8 +519,7 @@ function Run:api_resources()
     end
     rows[#rows + 1] = row
   end
-  self.header_lines = op.no_headers and 0 or 1
-  self:text(render.columns(rows, { gap = 3, min_width = 6 }))
+  self:print_rows(rows)
 end
 
 function Run:api_versions()

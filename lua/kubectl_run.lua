@@ -8,21 +8,12 @@
 local render = require("render")
 local redact = require("redact")
 local jsonpath = require("jsonpath")
+local V = require("value")
 
 local M = {}
 
 local null = json.null
-
-local function is_null(v) return v == nil or v == null end
-local function tbl(v) return (type(v) == "table" and v ~= null) and v or {} end
-local function str(v) return type(v) == "string" and v or nil end
-
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
-end
+local is_null, tbl, str, sorted_keys = V.is_null, V.tbl, V.str, V.sorted_keys
 
 local function show_secrets()
   return settings.show_secrets == true
@@ -211,6 +202,24 @@ function Run:manifest_objects()
   return out
 end
 
+-- What a read verb names, one group per -f - object ({rs = {r}, names = {name}, ns =}),
+-- else one per TYPE argument ({rs =, names =, expanded =}: "all" expands to several).
+function Run:groups()
+  local groups = {}
+  if self.op.stdin then
+    for _, obj in ipairs(self:manifest_objects()) do
+      local r = self.c:resource_for(obj.apiVersion, obj.kind)
+      groups[#groups + 1] = { rs = { r }, names = { obj.metadata.name }, ns = self:object_namespace(r, obj) }
+    end
+    return groups
+  end
+  for _, g in ipairs(self.op.resources) do
+    local rs, expanded = self:resolve(g.type)
+    groups[#groups + 1] = { rs = rs, names = g.names, expanded = expanded }
+  end
+  return groups
+end
+
 -- The namespace an object from a manifest goes to; kubectl refuses a conflicting -n.
 function Run:object_namespace(r, obj)
   if not r.namespaced then return nil end
@@ -221,6 +230,13 @@ function Run:object_namespace(r, obj)
       .. 'namespace "%s". You must pass \'--namespace=%s\' to perform this operation.'):format(ns, self.op.namespace, ns) }, 0)
   end
   return (ns and ns ~= "") and ns or self:namespace()
+end
+
+-- Rows aligned as kubectl's table printer aligns them; the first is a header unless
+-- --no-headers, and the output budget keeps it when it cuts.
+function Run:print_rows(rows)
+  self.header_lines = self.op.no_headers and 0 or 1
+  self:text(render.columns(rows, { gap = 3, min_width = 6 }))
 end
 
 ---------------------------------------------------------------------------------------------
@@ -276,8 +292,7 @@ function Run:print_objects(objs, refs, single)
       end
       rows[#rows + 1] = row
     end
-    self.header_lines = self.op.no_headers and 0 or 1
-    self:text(render.columns(rows, { gap = 3, min_width = 6 }))
+    self:print_rows(rows)
   end
 end
 

@@ -1,7 +1,7 @@
 -- tools/k8s_describe.lua: one object explained in one call: a kubectl-describe-like view
 -- (for pods: container states, last termination reasons, restarts) plus its events.
 local kt = require("k8s_tool")
-local render = require("render")
+local describe = require("describe")
 
 return {
   name = "k8s_describe",
@@ -21,7 +21,7 @@ return {
     })
     if not ok then events = {} end
     local shaped, redacted = kt.shape(obj)
-    local text = render.describe(shaped, events, { now = time.now(), yaml_encode = yaml.encode, kind = r.kind })
+    local text = describe.describe(shaped, events, { now = time.now(), yaml_encode = yaml.encode, kind = r.kind })
     local cut, info = kt.cut(text, "use k8s_get for the full object")
     local evs = json.array()
     for i, e in ipairs(events) do

@@ -1,0 +1,55 @@
+local text = require("text")
+local sandboxed = require("sandbox")
+
+describe("text", function()
+  it("loads in the host's sandbox", function()
+    assert.are.equal("3", sandboxed("text").num(3.0))
+  end)
+
+  it("writes numbers as Go's fmt does", function()
+    assert.are.equal("3", text.num(3))
+    assert.are.equal("2", text.num(2.0))
+    assert.are.equal("0.25", text.num(0.25))
+    assert.are.equal("0.3333333333333333", text.num(1 / 3))
+    assert.are.equal("1e+300", text.num(1e300))
+    assert.are.equal("NaN", text.num(0 / 0))
+    assert.are.equal("-Inf", text.num(-math.huge))
+  end)
+
+  it("writes objects as compact JSON with sorted keys", function()
+    assert.are.equal('{"a":[1,"x\\n"],"b":null,"c":{}}',
+                     text.compact({ b = json.null, a = { 1, "x\n" }, c = {} }))
+    assert.are.equal("[]", text.compact(json.array()))
+  end)
+
+  it("escapes control characters as kubectl's terminal escaper", function()
+    assert.are.equal("^[[31mred^[[0m a^?", text.escape("\27[31mred\27[0m\ta\127"))
+    assert.are.equal("plain", text.escape("plain"))
+  end)
+
+  it("shows field values as describe and dump do", function()
+    assert.are.equal("<none>", text.value(json.null))
+    assert.are.equal("a\nb", text.value("a\nb"))
+    assert.are.equal('{"x":1}', text.value({ x = 1 }))
+    assert.are.equal("true", text.value(true))
+    assert.are.equal("null", text.scalar(json.null))
+    assert.are.equal('""', text.scalar(""))
+    assert.are.equal("a b", text.scalar("a\tb")) -- a tab would split a column
+  end)
+
+  it("writes label maps sorted, <none> when empty", function()
+    assert.are.equal("app=web,tier=", text.labels({ tier = "", app = "web" }))
+    assert.are.equal("<none>", text.labels({}))
+    assert.are.equal("<none>", text.labels(json.null))
+  end)
+
+  it("splits lines, puts a message on one line, cuts at a character boundary", function()
+    assert.are.same({ "a", "", "b" }, text.split_lines("a\n\nb\n"))
+    assert.are.same({}, text.split_lines(""))
+    assert.are.equal("Started container worker", text.one_line("  Started container\n  worker\n"))
+    assert.are.equal("", text.one_line(json.null))
+    assert.are.equal("ab", text.utf8_prefix("abé", 3)) -- é is 2 bytes
+    assert.are.equal("abé", text.utf8_prefix("abé", 4))
+    assert.are.equal("", text.utf8_prefix("abé", 0))
+  end)
+end)
