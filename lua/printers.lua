@@ -36,23 +36,28 @@ local function containers_images(pod_spec)
   return concat(names, ","), concat(images, ",")
 end
 
--- metav1.LabelSelectorAsSelector(sel).String()
+-- metav1.LabelSelectorAsSelector(sel).String(): requirements sorted by key (then by the
+-- text, for equal keys), so "!key" sorts with its key, not before everything.
 local function selector_text(sel)
   if not is_table(sel) then return "<none>" end
   local parts = {}
   local ml = tbl(sel.matchLabels)
-  for _, k in ipairs(sorted_keys(ml)) do parts[#parts + 1] = k .. "=" .. tostring(ml[k]) end
+  for _, k in ipairs(sorted_keys(ml)) do parts[#parts + 1] = { key = k, text = k .. "=" .. tostring(ml[k]) } end
   for _, e in ipairs(list(sel.matchExpressions)) do
     local key, op = str(tbl(e).key) or "", e.operator
     local values = {}
     for _, v in ipairs(list(e.values)) do values[#values + 1] = tostring(v) end
     table.sort(values)
-    if op == "In" then parts[#parts + 1] = key .. " in (" .. concat(values, ",") .. ")"
-    elseif op == "NotIn" then parts[#parts + 1] = key .. " notin (" .. concat(values, ",") .. ")"
-    elseif op == "Exists" then parts[#parts + 1] = key
-    elseif op == "DoesNotExist" then parts[#parts + 1] = "!" .. key end
+    local text = (op == "In" and (key .. " in (" .. concat(values, ",") .. ")"))
+      or (op == "NotIn" and (key .. " notin (" .. concat(values, ",") .. ")"))
+      or (op == "Exists" and key) or (op == "DoesNotExist" and ("!" .. key)) or nil
+    if text then parts[#parts + 1] = { key = key, text = text } end
   end
-  table.sort(parts)
+  table.sort(parts, function(a, b)
+    if a.key ~= b.key then return a.key < b.key end
+    return a.text < b.text
+  end)
+  for i, p in ipairs(parts) do parts[i] = p.text end
   return #parts > 0 and concat(parts, ",") or "<none>"
 end
 

@@ -1,11 +1,11 @@
 -- rollout.lua: what k8s_rollout and `ack_kubectl rollout` share: kubectl's rollout status
 -- wording for Deployments, DaemonSets and StatefulSets, and a workload's revisions (from
 -- its ReplicaSets, or from ControllerRevisions for the other two kinds).
+local value = require("value")
+
 local M = {}
 
-local function tbl(v)
-  return type(v) == "table" and v or {}
-end
+local tbl = value.tbl
 
 local function present(v)
   return type(v) == "string" and v ~= ""

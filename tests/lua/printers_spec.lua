@@ -144,6 +144,13 @@ describe("printers", function()
       assert.are.equal("<none>", printers.selector(json.null))
     end)
 
+    it("sorts a DoesNotExist requirement by its key, not by its '!'", function()
+      assert.are.equal("app=web,!canary,zone in (a)", printers.selector({
+        matchLabels = { app = "web" },
+        matchExpressions = { { key = "zone", operator = "In", values = { "a" } },
+                             { key = "canary", operator = "DoesNotExist" } } }))
+    end)
+
     it("lists node roles from both role labels, sorted and once", function()
       assert.are.equal("control-plane,worker", printers.node_roles({
         ["node-role.kubernetes.io/worker"] = "", ["node-role.kubernetes.io/control-plane"] = "",
