@@ -14,6 +14,14 @@ int luaopen_cache(lua_State *L);
 int luaopen_kube(lua_State *L);
 int luaopen_yaml(lua_State *L);
 
+/* For bindings whose answer is an http_response_t (http, kube): wakes call c with
+ * {status, headers, body} or a failure, and the continuation that returns the answer or
+ * raises the failure, prefixed with the module name given as its context. */
+struct host_call;
+struct http_response;
+void lbind_wake_http(struct host_call *c, const struct http_response *resp);
+int lbind_http_k(lua_State *L, int status, lua_KContext kctx);
+
 struct config;
 /* [-0, +1]: the read-only `settings` table built from the server's config. */
 void lbind_push_settings(lua_State *L, const struct config *cfg);

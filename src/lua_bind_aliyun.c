@@ -370,7 +370,7 @@ static int l_api(lua_State *L, aliyun_style_t style, const char *what) {
     free(o);
     return lua_error(L);
   }
-  return lua_host_wait_k(L, c, &o->op, api_k);
+  return lua_host_wait_k(L, c, &o->op, api_k, 0);
 }
 
 static int l_roa(lua_State *L) { return l_api(L, ALIYUN_STYLE_ROA, "aliyun.roa"); }
@@ -450,7 +450,7 @@ static int l_credentials(lua_State *L) {
   const aliyun_credential_t *k = NULL;
   char err[2600];
   int rc = aliyun_creds_get(aliyun_creds(br), &o->waiter, creds_done, o, &k, err, sizeof err);
-  if (rc == 1) return lua_host_wait_k(L, c, &o->op, creds_k);
+  if (rc == 1) return lua_host_wait_k(L, c, &o->op, creds_k, 0);
   free(o);
   if (rc == 0) {
     push_cred(L, k);

@@ -335,7 +335,7 @@ static int fetch_step(lua_State *L) {
     f->waiters = w;
     uv_timer_init(lua_host_loop_of(c), &w->timer);
     w->timer.data = w;
-    return lua_host_wait_k(L, c, &w->op, fetch_wait_k);
+    return lua_host_wait_k(L, c, &w->op, fetch_wait_k, 0);
   }
   guard_t *g = lua_newuserdatauv(L, sizeof *g, 0); /* first: it may raise, nothing to undo yet */
   g->flight = NULL;

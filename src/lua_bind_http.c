@@ -25,13 +25,10 @@ static void op_cancel(host_op_t *op) {
 }
 
 /* The answer: {status, headers, body}, or an error table for the continuation to raise. */
-static void op_done(void *ud, http_response_t *resp) {
-  http_op_t *h = ud;
-  host_call_t *c = h->op.call;
+void lbind_wake_http(host_call_t *c, const http_response_t *resp) {
   lua_State *co = lua_host_call_thread(c);
-  free(h);
   if (resp->error_code) {
-    lua_createtable(co, 0, 4);
+    lua_createtable(co, 0, 3);
     lua_pushstring(co, resp->error_code);
     lua_setfield(co, -2, "code");
     lua_pushstring(co, resp->error);
@@ -52,17 +49,24 @@ static void op_done(void *ud, http_response_t *resp) {
   lua_host_wake(c, 2);
 }
 
-static int request_k(lua_State *L, int status, lua_KContext kctx) {
+/* Continuation: returns the answer, or raises the failure prefixed with the module name
+ * (a static string passed as the continuation context). */
+int lbind_http_k(lua_State *L, int status, lua_KContext kctx) {
   ACK_UNUSED(status);
-  ACK_UNUSED(kctx);
-  /* stack: ..., result, ok */
   bool ok = lua_toboolean(L, -1);
   lua_pop(L, 1);
   if (ok) return 1;
   lua_getfield(L, -1, "code");
   lua_getfield(L, -2, "message");
   lua_getfield(L, -3, "retryable");
-  return lua_host_raise(L, lua_tostring(L, -3), 0, lua_toboolean(L, -1), "http: %s", lua_tostring(L, -2));
+  return lua_host_raise(L, lua_tostring(L, -3), 0, lua_toboolean(L, -1), "%s: %s", (const char *)kctx, lua_tostring(L, -2));
+}
+
+static void op_done(void *ud, http_response_t *resp) {
+  http_op_t *h = ud;
+  host_call_t *c = h->op.call;
+  free(h);
+  lbind_wake_http(c, resp);
 }
 
 static const char *opt_string(lua_State *L, const char *key) {
@@ -121,7 +125,7 @@ static int l_request(lua_State *L) {
     free(h);
     return lua_host_raise(L, "ConnectionFailed", 0, false, "http: %s", err);
   }
-  lua_host_wait_k(L, c, &h->op, request_k);
+  lua_host_wait_k(L, c, &h->op, lbind_http_k, (lua_KContext) "http");
   return 0; /* not reached */
 }
 

@@ -33,40 +33,8 @@ static void op_cancel(host_op_t *op) {
 static void op_done(void *ud, http_response_t *resp) {
   kube_op_t *k = ud;
   host_call_t *c = k->op.call;
-  lua_State *co = lua_host_call_thread(c);
   free(k);
-  if (resp->error_code) {
-    lua_createtable(co, 0, 3);
-    lua_pushstring(co, resp->error_code);
-    lua_setfield(co, -2, "code");
-    lua_pushstring(co, resp->error);
-    lua_setfield(co, -2, "message");
-    lua_pushboolean(co, strcmp(resp->error_code, "Timeout") == 0 || strcmp(resp->error_code, "ConnectionFailed") == 0);
-    lua_setfield(co, -2, "retryable");
-    lua_pushboolean(co, 0);
-  } else {
-    lua_createtable(co, 0, 3);
-    lua_pushinteger(co, resp->status);
-    lua_setfield(co, -2, "status");
-    ljson_push(co, resp->headers);
-    lua_setfield(co, -2, "headers");
-    lua_pushlstring(co, resp->body ? resp->body : "", resp->len);
-    lua_setfield(co, -2, "body");
-    lua_pushboolean(co, 1);
-  }
-  lua_host_wake(c, 2);
-}
-
-static int request_k(lua_State *L, int status, lua_KContext kctx) {
-  ACK_UNUSED(status);
-  ACK_UNUSED(kctx);
-  bool ok = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  if (ok) return 1;
-  lua_getfield(L, -1, "code");
-  lua_getfield(L, -2, "message");
-  lua_getfield(L, -3, "retryable");
-  return lua_host_raise(L, lua_tostring(L, -3), 0, lua_toboolean(L, -1), "kubernetes: %s", lua_tostring(L, -2));
+  lbind_wake_http(c, resp);
 }
 
 static const char *opt_string(lua_State *L, int idx, const char *key) {
@@ -144,7 +112,7 @@ static int l_request(lua_State *L) {
     free(k);
     return lua_host_raise(L, "NoCluster", 0, false, "%s", err);
   }
-  lua_host_wait_k(L, c, &k->op, request_k);
+  lua_host_wait_k(L, c, &k->op, lbind_http_k, (lua_KContext) "kubernetes");
   return 0; /* not reached */
 }
 

@@ -411,10 +411,10 @@ int lua_host_wait(lua_State *L, host_call_t *c, host_op_t *op) {
   return lua_yield(L, 0);
 }
 
-int lua_host_wait_k(lua_State *L, host_call_t *c, host_op_t *op, lua_KFunction k) {
+int lua_host_wait_k(lua_State *L, host_call_t *c, host_op_t *op, lua_KFunction k, lua_KContext ctx) {
   op->call = c;
   c->pending = op;
-  return lua_yieldk(L, 0, 0, k);
+  return lua_yieldk(L, 0, ctx, k);
 }
 
 void lua_host_wake(host_call_t *c, int nret) {

@@ -141,8 +141,8 @@ struct host_op {
 host_call_t *lua_host_current_call(lua_State *L, const char *what);
 /* Suspends the call on op: returns lua_yield(L, 0) for the binding to return. */
 int lua_host_wait(lua_State *L, host_call_t *call, host_op_t *op);
-/* Like lua_host_wait with a continuation k that sees the wake values (lua_yieldk). */
-int lua_host_wait_k(lua_State *L, host_call_t *call, host_op_t *op, lua_KFunction k);
+/* Like lua_host_wait with a continuation k that sees the wake values and ctx (lua_yieldk). */
+int lua_host_wait_k(lua_State *L, host_call_t *call, host_op_t *op, lua_KFunction k, lua_KContext ctx);
 /* Resumes a call whose op completed, with the nret values the caller pushed onto
  * lua_host_call_thread(call) as the results of the yielding function. Loop callbacks only. */
 void lua_host_wake(host_call_t *call, int nret);

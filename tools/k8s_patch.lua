@@ -33,6 +33,6 @@ return {
     local ref = kt.ref(r, args.name)
     local head = ref .. (d == "" and " unchanged" or " patched") .. (args.dry_run and " (server dry run)" or "")
     local text = kt.cut(d == "" and head or (head .. "\n\n" .. d), "patch fewer fields at once")
-    return kt.result(text, { ref = ref, changed = d ~= "", diff = d, dry_run = args.dry_run or false })
+    return kt.result(text, { ref = ref, changed = d ~= "", diff = d, object = kt.shape(after), dry_run = args.dry_run or false })
   end,
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { legacyClient, listAllTools, rawRequest, resultText, serverArgs } from './lib/harness.js';
-import { k8sArgs, startK8sSim } from './lib/k8s_sim.js';
+import { k8sArgs, k8sServerFixture, startK8sSim } from './lib/k8s_sim.js';
 
 const T = { timeout: 90000 };
 const BUDGET = 32768;
@@ -74,13 +74,9 @@ async function lastRequest(sim) {
 describe('ack_kubectl (read-only server)', () => {
   let sim;
   let s;
-  before(async () => {
-    sim = await startK8sSim();
-    s = await legacyClient({ args: serverArgs(k8sArgs(sim)) });
-  });
-  after(async () => {
-    await s?.close();
-    await sim?.stop();
+  k8sServerFixture({}, (a, b) => {
+    sim = a;
+    s = b;
   });
 
   test('is listed as a read tool with its arguments', T, async () => {
@@ -288,13 +284,9 @@ describe('ack_kubectl (read-only server)', () => {
 describe('ack_kubectl on a large cluster', () => {
   let sim;
   let s;
-  before(async () => {
-    sim = await startK8sSim({ pods: 3000 });
-    s = await legacyClient({ args: serverArgs(k8sArgs(sim)) });
-  });
-  after(async () => {
-    await s?.close();
-    await sim?.stop();
+  k8sServerFixture({ sim: { pods: 3000 } }, (a, b) => {
+    sim = a;
+    s = b;
   });
 
   test('a 3,000-pod list stops at a whole row inside the budget with an exact continue token', withKubectl, async () => {
@@ -326,13 +318,9 @@ describe('ack_kubectl on a large cluster', () => {
 describe('ack_kubectl with --allow-write', () => {
   let sim;
   let s;
-  before(async () => {
-    sim = await startK8sSim();
-    s = await legacyClient({ args: serverArgs(k8sArgs(sim, ['--allow-write'])) });
-  });
-  after(async () => {
-    await s?.close();
-    await sim?.stop();
+  k8sServerFixture({ args: ['--allow-write'] }, (a, b) => {
+    sim = a;
+    s = b;
   });
 
   const MANIFEST = `apiVersion: v1

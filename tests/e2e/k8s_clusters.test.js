@@ -7,24 +7,11 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { legacyClient, resultText, ROOT, serverArgs, serverEnv, sleep, tempDir, withServer } from './lib/harness.js';
+import { legacyClient, resultText, ROOT, serverArgs, serverEnv, sleep, tempDir, withServer, callTool as call, toolFailed as failed, toolOk as ok } from './lib/harness.js';
 import { startAliyunSim } from './lib/aliyun_sim.js';
 import { k8sArgs, startK8sSim } from './lib/k8s_sim.js';
 
 const T = { timeout: 60000 };
-
-const call = (s, name, args = {}, opts) => s.client.callTool({ name, arguments: args }, undefined, opts);
-
-function ok(res) {
-  assert.ok(!res.isError, `tool failed: ${resultText(res)}`);
-  return res;
-}
-
-function failed(res, re) {
-  assert.equal(res.isError, true, `expected an error, got: ${resultText(res).slice(0, 300)}`);
-  if (re) assert.match(resultText(res), re);
-  return res;
-}
 
 describe('ACK clusters by cluster_id', () => {
   let k8s;

@@ -8,37 +8,18 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { legacyClient, listAllTools, resultText, ROOT, serverArgs, tempDir, withServer } from './lib/harness.js';
-import { k8sArgs, startK8sSim } from './lib/k8s_sim.js';
+import { legacyClient, listAllTools, resultText, ROOT, serverArgs, tempDir, withServer, callTool as call, toolFailed as failed, toolOk as ok } from './lib/harness.js';
+import { k8sArgs, k8sServerFixture, startK8sSim } from './lib/k8s_sim.js';
 
 const T = { timeout: 60000 };
 const K8S_FIXTURES = join(ROOT, 'tests', 'fixtures', 'k8s');
 
-async function call(s, name, args = {}) {
-  return s.client.callTool({ name, arguments: args });
-}
-
-function ok(res) {
-  assert.ok(!res.isError, `tool failed: ${resultText(res)}`);
-  return res;
-}
-
-function failed(res, re) {
-  assert.equal(res.isError, true, `expected an error, got: ${resultText(res).slice(0, 400)}`);
-  if (re) assert.match(resultText(res), re);
-  return res;
-}
-
 describe('kubernetes tools (read-only)', () => {
   let sim;
   let s;
-  before(async () => {
-    sim = await startK8sSim();
-    s = await legacyClient({ args: serverArgs(k8sArgs(sim, ['--tools-dir', K8S_FIXTURES])) });
-  });
-  after(async () => {
-    await s?.close();
-    await sim?.stop();
+  k8sServerFixture({ args: ['--tools-dir', K8S_FIXTURES] }, (a, b) => {
+    sim = a;
+    s = b;
   });
 
   test('write tools are hidden without --allow-write; read tools are listed', T, async () => {
@@ -153,13 +134,9 @@ describe('kubernetes tools (read-only)', () => {
 describe('output budgets with 10,000 pods', () => {
   let sim;
   let s;
-  before(async () => {
-    sim = await startK8sSim({ pods: 10000 });
-    s = await legacyClient({ args: serverArgs(k8sArgs(sim, ['--max-output-bytes', '16384'])) });
-  });
-  after(async () => {
-    await s?.close();
-    await sim?.stop();
+  k8sServerFixture({ sim: { pods: 10000 }, args: ['--max-output-bytes', '16384'] }, (a, b) => {
+    sim = a;
+    s = b;
   });
 
   test('a list past the budget stops at a whole row; continue walks every pod exactly once', T, async () => {
@@ -185,13 +162,9 @@ describe('output budgets with 10,000 pods', () => {
 describe('kubernetes writes (--allow-write)', () => {
   let sim;
   let s;
-  before(async () => {
-    sim = await startK8sSim();
-    s = await legacyClient({ args: serverArgs(k8sArgs(sim, ['--allow-write'])) });
-  });
-  after(async () => {
-    await s?.close();
-    await sim?.stop();
+  k8sServerFixture({ args: ['--allow-write'] }, (a, b) => {
+    sim = a;
+    s = b;
   });
 
   const manifest = `apiVersion: v1

@@ -957,3 +957,21 @@ export function serverFixture(start, opts = { timeout: 30000 }) {
   });
   return { srv, t };
 }
+
+/** tools/call through an SDK client (from legacyClient/modernClient). */
+export function callTool(s, name, args = {}, opts) {
+  return s.client.callTool({ name, arguments: args }, undefined, opts);
+}
+
+/** Asserts a CallToolResult succeeded; returns it. */
+export function toolOk(res) {
+  if (res.isError) throw new Error(`tool failed: ${resultText(res)}`);
+  return res;
+}
+
+/** Asserts a CallToolResult is an error whose text matches re (when given); returns it. */
+export function toolFailed(res, re) {
+  if (res.isError !== true) throw new Error(`expected an error, got: ${resultText(res).slice(0, 400)}`);
+  if (re && !re.test(resultText(res))) throw new Error(`error ${JSON.stringify(resultText(res).slice(0, 400))} does not match ${re}`);
+  return res;
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 
-import { ROOT } from './harness.js';
+import { legacyClient, ROOT, serverArgs } from './harness.js';
 
 export const K8S_SIM = join(ROOT, 'tests', 'sim', 'k8s', 'server.py');
 
@@ -74,5 +74,24 @@ export function k8sSimFixture(opts = {}) {
       const v = box.sim[key];
       return typeof v === 'function' ? v.bind(box.sim) : v;
     },
+  });
+}
+
+/**
+ * For a describe block: a simulator (startK8sSim options in `sim`) and a server on it over
+ * stdio (extra flags in `args`), started before its tests and stopped after; set(sim, s)
+ * hands both to the block.
+ */
+export function k8sServerFixture({ sim: simOpts = {}, args = [] } = {}, set) {
+  let sim;
+  let s;
+  before(async () => {
+    sim = await startK8sSim(simOpts);
+    s = await legacyClient({ args: serverArgs(k8sArgs(sim, args)) });
+    set(sim, s);
+  });
+  after(async () => {
+    await s?.close();
+    await sim?.stop();
   });
 }
