@@ -251,22 +251,12 @@ int ljson_depth(const json_t *v) {
 static int l_decode(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
-  json_error_t e;
-  json_t *j = json_loadb(s, n, JSON_DECODE_ANY, &e);
-  if (!j) {
+  char err[200];
+  if (ljson_decode(L, s, n, err, sizeof err) != 0) {
     lua_pushnil(L);
-    lua_pushfstring(L, "invalid JSON at line %d column %d: %s", e.line, e.column, e.text);
+    lua_pushstring(L, err);
     return 2;
   }
-  /* push_depth raises past LJSON_MAX_DEPTH; check first so the tree is never leaked. */
-  if (ljson_depth(j) > LJSON_MAX_DEPTH) {
-    json_decref(j);
-    lua_pushnil(L);
-    lua_pushfstring(L, "JSON nested deeper than %d", LJSON_MAX_DEPTH);
-    return 2;
-  }
-  ljson_push(L, j);
-  json_decref(j);
   return 1;
 }
 

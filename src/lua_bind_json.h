@@ -18,6 +18,11 @@ void ljson_new_array(lua_State *L);
 /* Nesting depth of v (scalars 0); push raises past LJSON_MAX_DEPTH, so check untrusted trees first. */
 int ljson_depth(const json_t *v);
 #define LJSON_MAX_DEPTH 256
+#define LJSON_MAX_DEPTH_TEXT "256"
+/* [-0, +1] on success: parses JSON text (any value at the top) straight into Lua values, as
+ * ljson_push would push them. Returns 0, or -1 with "invalid JSON at line L column C: why"
+ * in err and nothing pushed. Raises only on memory errors. */
+int ljson_decode(lua_State *L, const char *s, size_t n, char *err, size_t errlen);
 /* Opens the `json` module table. [-0, +1] */
 int luaopen_json(lua_State *L);
 

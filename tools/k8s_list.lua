@@ -6,6 +6,7 @@ local kt = require("k8s_tool")
 local render = require("render")
 
 local PAGE = 500
+local ALIGN = 1.35 -- rendered row width over the sum of its cells (column padding)
 
 local function has_verb(r, verb)
   for _, v in ipairs(r.verbs) do
@@ -24,9 +25,12 @@ end
 local function fetch_rows(c, r, args, want, est_row_bytes)
   local rows, tokens, first, token = {}, {}, nil, args["continue"]
   local bytes, remaining = 0, nil
+  local budget = kt.budget()
   repeat
-    -- Rows are rarely under 50 bytes: ask for about what the budget can show.
-    local page_limit = math.min(PAGE, want - #rows, math.max(20, kt.budget() // 50))
+    -- Ask for about what the budget can still show, so little is fetched only to be cut:
+    -- first from a typical row width, then from the rows seen (cells plus alignment).
+    local fit = #rows == 0 and budget // 110 or math.floor((budget * 0.97 - bytes * ALIGN) / (bytes * ALIGN / #rows))
+    local page_limit = math.min(PAGE, want - #rows, math.max(10, fit))
     local page_token = token
     local page = c:list(r, {
       namespace = args.namespace, all_namespaces = args.all_namespaces, label_selector = args.label_selector,
@@ -42,7 +46,7 @@ local function fetch_rows(c, r, args, want, est_row_bytes)
     token = md["continue"] ~= json.null and md["continue"] or nil
     if token == "" then token = nil end
     remaining = md.remainingItemCount ~= json.null and md.remainingItemCount or nil
-  until not token or #rows >= want or bytes > kt.budget()
+  until not token or #rows >= want or bytes * ALIGN > budget
   return rows, first, tokens, token, remaining
 end
 
