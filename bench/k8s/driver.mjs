@@ -13,7 +13,7 @@
 // (3 spawns per server and size for the cold start), BENCH_K8S_RUNS (1; medians across runs),
 // BENCH_K8S_ONLY (e.g. "direct kubectl go": contenders to run), BENCH_K8S_BUDGET (32768),
 // BENCH_K8S_PACED_CALLS (5), BENCH_K8S_PACE_MS (500) and BENCH_K8S_REST_MS (2000) for the
-// paced Go peer row.
+// paced Go peer row, BENCH_K8S_REPLAYS (10) for replaying our API requests.
 
 // What each contender runs for each operation. $POD and $NS stand for the pod the bench picks
 // (the first `app=web` pod in namespace `shop`: one container, so every logs form works).
@@ -21,7 +21,7 @@
 //   direct   the API's JSON (no Table, no paging): the bytes an HTTP client has to read
 //   kubectl  `get` prints its default table for lists, `-o yaml` for one object
 //   servers  their tools' defaults
-export const OPS = [
+const OPS = [
   {
     id: 'k8s_list', what: 'list pods, all namespaces',
     direct: '/api/v1/pods',
@@ -85,11 +85,26 @@ const CFG = {
   cold: num('BENCH_K8S_COLD', 3),
   runs: num('BENCH_K8S_RUNS', 1),
   budget: num('BENCH_K8S_BUDGET', 32768),
+  replays: num('BENCH_K8S_REPLAYS', 10),
   pacedCalls: num('BENCH_K8S_PACED_CALLS', 5),
   paceMs: num('BENCH_K8S_PACE_MS', 500),
   restMs: num('BENCH_K8S_REST_MS', 2000),
   only: env.BENCH_K8S_ONLY ? env.BENCH_K8S_ONLY.trim().split(/\s+/) : null,
 };
+const CONTENDERS = ['direct', 'kubectl', 'ours', 'go', 'ts'];
+/** A bad setting stops the run before anything starts, naming the setting. */
+function checkSettings() {
+  for (const [k, v] of Object.entries(CFG)) {
+    if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) throw new Error(`bad setting ${k}: ${v} (a number >= 0)`);
+  }
+  if (CFG.runs < 1 || CFG.calls < 1) throw new Error('BENCH_K8S_RUNS and BENCH_K8S_CALLS must be at least 1');
+  for (const n of CFG.sizes) {
+    if (!Number.isInteger(n) || n < 0 || n > 200000) throw new Error(`bad BENCH_K8S_SIZES entry ${n} (--pods values, 0..200000)`);
+  }
+  for (const w of CFG.only || []) {
+    if (!CONTENDERS.includes(w)) throw new Error(`bad BENCH_K8S_ONLY entry ${w} (one of ${CONTENDERS.join(', ')})`);
+  }
+}
 // Servers also timed at one call per BENCH_K8S_PACE_MS (see measurePaced).
 const PACED = new Set(['go']);
 const SAMPLES = join(ROOT, 'bench', 'results', 'k8s-samples');
@@ -173,7 +188,8 @@ async function measureGroup(runners) {
 /**
  * The same calls with CFG.paceMs between them: for servers that throttle themselves when called
  * back to back (client-go's default client-side limiter, 5 requests/s with a burst of 10, in
- * the Go peer: its pods_log makes 3 API requests, so a closed loop settles at ~400 ms a call).
+ * the Go peer: 200 ms per API request once the burst is spent, and pods_log makes 2, so a
+ * closed loop settles at ~200 ms a call, ~400 ms for logs).
  * An agent calls tools seconds apart, so this row is the peer's fairer figure. The pass starts
  * after CFG.restMs (the bucket refills), and 0.5 s gaps refill 2.5 requests a call: it never
  * empties in 5 calls.
@@ -241,6 +257,38 @@ function oursToolGap(tool, srv) {
   return `the server does not list ${tool}${why ? `: ${why.replace(/^\S+\s+\S+\s+/, '')}` : ''}`;
 }
 
+/**
+ * Where our time goes: for each operation, the API requests our tool makes (read back from the
+ * simulator's request log after one more call) replayed on the direct client, p50 of
+ * CFG.replays each. Ours minus that minus the MCP round trip is the work inside our server.
+ */
+async function attributeOurs(out, direct, srv, pod) {
+  for (const op of OPS) {
+    const cell = out.cells[op.id].ours;
+    if (!cell || cell.error) continue;
+    const [tool, args] = fill(op.ours, pod);
+    await direct.get('/_sim/requests', { method: 'DELETE' });
+    const r = await srv.call(tool, args);
+    const seen = await direct.get('/_sim/requests');
+    if (!r.ok || !seen.ok) continue;
+    const reqs = JSON.parse(seen.body).requests.filter((q) => !q.path.startsWith('/_sim/'));
+    let apiMs = 0;
+    for (const q of reqs) {
+      const path = q.query ? `${q.path}?${q.query}` : q.path;
+      const lat = [];
+      for (let i = 0; i < CFG.replays; i++) {
+        const t = performance.now();
+        const res = await direct.get(path, { accept: q.accept || '*/*' });
+        if (!res.ok) break;
+        lat.push(performance.now() - t);
+      }
+      if (lat.length) apiMs += percentile(lat.sort((a, b) => a - b), 50);
+    }
+    cell.api = { requests: reqs.map((q) => `${q.method} ${q.path}${q.query ? `?${q.query}` : ''}`), ms: apiMs };
+    log(`  ours    ${op.id.padEnd(10)} its ${reqs.length} API request(s) replayed directly: ${apiMs.toFixed(2)} ms`);
+  }
+}
+
 /** Starts one server CFG.cold times (the cold start is the median) and keeps the last one. */
 async function startServer(who, sim, home, work, out) {
   const gone = missing(who);
@@ -293,7 +341,7 @@ async function timeGroup(out, size, op, group) {
 
 async function runSize(size, work) {
   const stateDir = mkdtempSync(join(work, `sim-${size}-`));
-  const sim = await startSimulator(join(HERE, 'sim_nodelay.py'), stateDir, size);
+  const sim = await startSimulator(join(ROOT, 'tests', 'sim', 'k8s', 'server.py'), stateDir, size);
   const home = mkdtempSync(join(work, 'home-'));
   const out = { size, cells: Object.fromEntries(OPS.map((o) => [o.id, {}])), servers: {} };
   const servers = {};
@@ -335,6 +383,7 @@ async function runSize(size, work) {
         for (const [w, cell] of await timeGroup(out, size, op, [[who, serverRunner(who, servers[who], op, pod)]])) record(out, size, w, op, cell);
       }
     }
+    if (servers.ours) await attributeOurs(out, direct, servers.ours, pod);
     direct.close();
 
     for (const who of PACED) {
@@ -387,6 +436,12 @@ function machine() {
 }
 
 async function main() {
+  try {
+    checkSettings();
+  } catch (e) {
+    log(e.message);
+    process.exit(2);
+  }
   installCleanup();
   const t0 = performance.now();
   const loadBefore = loadavg().map((x) => x.toFixed(1)).join(' ');
