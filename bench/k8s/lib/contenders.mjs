@@ -20,7 +20,7 @@ const CALL_TIMEOUT_MS = 120000;
 const SAMPLE_CHARS = 200000; // of kubectl's stdout, kept for the sample file
 export const SDK_DEFAULT_MAX_MESSAGE = 10 * 1024 * 1024;
 
-/** The floor: GETs on one keep-alive TLS connection with the kubeconfig's client certificate. */
+/** The floor: requests on one keep-alive TLS connection with the kubeconfig's client certificate. */
 export function directClient(sim) {
   const agent = new Agent({
     keepAlive: true,
@@ -30,10 +30,10 @@ export function directClient(sim) {
     key: readFileSync(sim.clientKey),
   });
   const base = new URL(sim.server);
-  const get = (path) => new Promise((resolve) => {
+  const get = (path, { method = 'GET', accept = 'application/json' } = {}) => new Promise((resolve) => {
     const req = request({
-      host: base.hostname, port: base.port, path, method: 'GET', agent,
-      headers: { Accept: 'application/json' }, timeout: CALL_TIMEOUT_MS,
+      host: base.hostname, port: base.port, path, method, agent,
+      headers: { Accept: accept }, timeout: CALL_TIMEOUT_MS,
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
