@@ -6,7 +6,12 @@
 --
 -- The pure parts (everything not under "Cloud calls") touch no host module at load or call
 -- time, so tests/lua/ack_spec.lua runs them under plain Lua; what needs the host (aliyun,
--- cache, time, ctx) is reached only inside functions, or passed in.
+-- cache, time, ctx) is reached only inside functions, or passed in. The schema builders
+-- return a fresh table on every call: the pieces several tools' input and output schemas
+-- share (ids, paging, waiting) are written once here, each tool file still returning its
+-- whole definition.
+
+local V = require("value")
 
 local M = {}
 
@@ -48,6 +53,18 @@ function M.cluster_arg(args, settings)
     M.fail("MissingParameter", "cluster_id is required (or start the server with --default-cluster-id / DEFAULT_CLUSTER_ID)")
   end
   return M.check_id("cluster_id", id)
+end
+
+-- Schema of a nodepool_id argument; what: the start of its description.
+function M.nodepool_id_schema(what)
+  return { type = "string", pattern = M.NODEPOOL_ID_PATTERN,
+           description = what .. ": \"np\" + 32 lowercase letters or digits." }
+end
+
+-- Schema of a language argument (diagnoses, inspections); of: what is written in it.
+function M.language_schema(of)
+  return { type = "string", enum = { "en_US", "zh_CN" }, default = "en_US",
+           description = "Language of the " .. (of or "messages") .. "." }
 end
 
 -- ---------------------------------------------------------------------------------------
@@ -140,10 +157,38 @@ function M.list_budget(settings)
   return math.max(1024, max - 2048)
 end
 
+-- Schemas of the paging arguments of a list tool: the page (description: default "Page
+-- to return, from 1.") and its size; noun: what a page holds ("Nodes").
+function M.page_number_schema(description)
+  return { type = "integer", minimum = 1, default = 1, description = description or "Page to return, from 1." }
+end
+
+function M.page_size_schema(noun)
+  return { type = "integer", minimum = 1, maximum = 100, default = 10, description = noun .. " per page, 1 to 100." }
+end
+
+-- Output schema of a list tool: the list under key, the paging, and whether the list was
+-- cut; extra: more properties.
+function M.page_output(key, extra)
+  local props = { [key] = { type = "array", items = { type = "object" } }, page_number = { type = "integer" },
+                  page_size = { type = "integer" }, total_count = { type = "integer" }, truncated = { type = "boolean" } }
+  for k, v in pairs(extra or {}) do props[k] = v end
+  return { type = "object", properties = props, required = { key, "page_number", "page_size", "total_count" } }
+end
+
+-- The result of a list tool: the items of the page asked for (args.page_number, page_size)
+-- that fit the output budget, under key; truncated when some were cut, or when more says
+-- the list itself was.
+function M.page_result(key, items, total, args, settings, more)
+  local kept, cut = M.cap(items, M.list_budget(settings))
+  return { [key] = kept, page_number = args.page_number, page_size = args.page_size, total_count = total,
+           truncated = (cut or more) or nil }
+end
+
 -- ---------------------------------------------------------------------------------------
 -- Views of API objects.
 
-local function is_null(v) return v == nil or v == json.null end
+local is_null = V.is_null
 
 -- A JSON text field parsed (master_url, diagnosis result/target), or the value as it was.
 function M.maybe_json(v)
@@ -315,6 +360,50 @@ end
 -- The task poll interval (ack-api.md §2.8): 5 s, 15 s after the first minute.
 function M.task_interval(elapsed) return elapsed < 60 and 5 or 15 end
 
+-- Adds the wait and timeout_seconds arguments of a write tool that starts a task (M.wait_task)
+-- to props; what: the kind of task ("scaling").
+function M.task_wait_input(props, what)
+  props.wait = { type = "boolean", default = false, description = "Wait for the " .. what .. " task to finish." }
+  props.timeout_seconds = { type = "integer", minimum = 10, maximum = 3500, default = 600,
+                            description = "With wait: how long to wait before returning the task's current state (the task goes on)." }
+  return props
+end
+
+-- Output schema of a write tool that starts a task on a node pool (M.nodepool_task).
+function M.task_output()
+  return {
+    type = "object",
+    properties = {
+      task_id = { type = "string" }, request_id = { type = "string" }, cluster_id = { type = "string" },
+      nodepool_id = { type = "string" }, state = { type = "string" }, task = { type = "object" },
+      timed_out = { type = "boolean" }, message = { type = "string" }, error = { type = "object" },
+    },
+    required = { "task_id" },
+  }
+end
+
+-- Adds the timeout_seconds and poll_interval_seconds arguments of a tool that waits for a
+-- diagnosis or inspection (M.wait_job) to props, with their descriptions.
+function M.job_wait_input(props, timeout_description, interval_description)
+  props.timeout_seconds = { type = "number", minimum = 1, maximum = 3500, description = timeout_description }
+  props.poll_interval_seconds = { type = "number", minimum = 0.05, maximum = 600, description = interval_description }
+  return props
+end
+
+-- Input schema of a tool that reads one diagnosis.
+function M.diagnosis_read_input()
+  return {
+    type = "object",
+    properties = {
+      cluster_id = M.cluster_id_schema(),
+      diagnosis_id = { type = "string", pattern = M.JOB_ID_PATTERN, description = "The diagnosis id." },
+      language = M.language_schema(),
+    },
+    required = { "diagnosis_id" },
+    additionalProperties = false,
+  }
+end
+
 -- ---------------------------------------------------------------------------------------
 -- Cloud calls (need the host's aliyun, cache, time and ctx).
 
@@ -347,6 +436,11 @@ function M.cs(spec)
     error(body, 0)
   end
   return body, meta
+end
+
+-- The request id of a CS answer: in its body, else in the call's meta.
+function M.request_id(body, meta)
+  return body.request_id or (meta and meta.request_id)
 end
 
 -- Who is calling, for cache keys: values fetched with one identity's credentials are never
@@ -400,6 +494,40 @@ function M.job_wait(args)
          args.poll_interval_seconds or settings.diagnose_poll_interval or 10
 end
 
+-- Waits for a diagnosis or inspection (o as M.wait, less timeout and interval: M.job_wait
+-- of args). The job goes on whatever happens here, so a failure to read it is raised with
+-- its id (field = id) and note added to the message, lest it be started twice. Returns the
+-- last read, the outcome and the timeout.
+function M.wait_job(ctx, args, o, field, id, note)
+  o.timeout, o.interval = M.job_wait(args)
+  local ok, r, outcome = pcall(M.wait, ctx, o)
+  if not ok then
+    local e = M.error_object(r)
+    e[field] = id
+    e.message = e.message .. note
+    error(e, 0)
+  end
+  return r, outcome, o.timeout
+end
+
+-- Starts a diagnosis of dtype on target (CreateClusterDiagnosis); returns the answer,
+-- whose diagnosis_id is checked, and meta.
+function M.create_diagnosis(cluster_id, dtype, target)
+  local r, meta = M.cs{ action = "CreateClusterDiagnosis", method = "POST", global = true,
+                        path = "/clusters/" .. cluster_id .. "/diagnosis", body = { type = dtype, target = target } }
+  if type(r.diagnosis_id) ~= "string" then
+    M.fail("UnexpectedResponse", "CreateClusterDiagnosis returned no diagnosis_id", { api = "CreateClusterDiagnosis" })
+  end
+  return r, meta
+end
+
+-- One read of a diagnosis (GetClusterDiagnosisResult), as the API answers.
+function M.diagnosis_result(cluster_id, diagnosis_id, language)
+  return M.cs{ action = "GetClusterDiagnosisResult", global = true,
+               path = "/clusters/" .. cluster_id .. "/diagnosis/" .. diagnosis_id .. "/result",
+               query = { language = language } }
+end
+
 -- Follows a CS task to its end (write tools with wait = true). Returns the fields to add to
 -- the result: state, task, and timed_out when the timeout came first (the task goes on).
 function M.wait_task(ctx, region, task_id, timeout)
@@ -422,6 +550,26 @@ function M.wait_task(ctx, region, task_id, timeout)
                                 task_id, tostring(task.state), timeout)
   end
   if not is_null(task.error) and task.error then out.error = task.error end
+  return out
+end
+
+-- Starts a task on the node pool args name (write tools): spec as M.cs, its path relative
+-- to the node pool's ("/nodes"), its region filled in. Returns task_id, request_id,
+-- cluster_id and nodepool_id; with args.wait, also what M.wait_task adds, waiting up to
+-- args.timeout_seconds.
+function M.nodepool_task(ctx, args, spec)
+  local id = M.cluster_arg(args, settings)
+  local region = M.cluster_region(ctx, id)
+  spec.region = region
+  spec.path = "/clusters/" .. id .. "/nodepools/" .. args.nodepool_id .. (spec.path or "")
+  local r, meta = M.cs(spec)
+  local out = { task_id = r.task_id, request_id = M.request_id(r, meta), cluster_id = id, nodepool_id = args.nodepool_id }
+  if type(out.task_id) ~= "string" then
+    M.fail("UnexpectedResponse", spec.action .. " returned no task_id", { api = spec.action, request_id = out.request_id })
+  end
+  if args.wait then
+    for k, v in pairs(M.wait_task(ctx, region, out.task_id, args.timeout_seconds)) do out[k] = v end
+  end
   return out
 end
 

@@ -25,12 +25,7 @@ local function is_object(v)
   return type(v) == "table" and v ~= json.null and not json.is_array(v)
 end
 
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  return keys
-end
+local sorted_keys = require("value").sorted_keys
 
 ---------------------------------------------------------------------------------------------
 -- Go formatting of decoded JSON values
@@ -209,6 +204,24 @@ local function unquote(s)
   return table.concat(out)
 end
 
+-- A field name from position j of s up to a terminator, `\x` standing for x; returns it and
+-- the terminator's position.
+local function read_name(s, j)
+  local name = {}
+  while true do
+    local d = s:sub(j, j)
+    if d == "\\" then
+      name[#name + 1] = s:sub(j + 1, j + 1)
+      j = j + 2
+    elseif TERMINATOR[d] then
+      return table.concat(name), j
+    else
+      name[#name + 1] = d
+      j = j + 1
+    end
+  end
+end
+
 local function parse_slice(text)
   local a, b, c = text:match("^(%-?%d*)(:?%-?%d*)(:?%-?%d*)$")
   if not a then return nil, "invalid array index " .. text end
@@ -285,21 +298,9 @@ parse_action = function(s, i, inner)
       nodes[#nodes + 1] = { t = "recursive" }
       i = i + 2
       if s:sub(i, i):find("^[%w_]") then
-        local j, name = i, {}
-        while true do
-          local d = s:sub(j, j)
-          if d == "\\" then
-            name[#name + 1] = s:sub(j + 1, j + 1)
-            j = j + 2
-          elseif TERMINATOR[d] then
-            break
-          else
-            name[#name + 1] = d
-            j = j + 1
-          end
-        end
-        nodes[#nodes + 1] = { t = "field", name = table.concat(name) }
-        i = j
+        local name
+        name, i = read_name(s, i)
+        nodes[#nodes + 1] = { t = "field", name = name }
       end
     elseif c == " " or c == "@" or c == "$" then
       i = i + 1
@@ -344,22 +345,9 @@ parse_action = function(s, i, inner)
       nodes[#nodes + 1] = { t = "text", s = text }
       i = j + 1
     elseif c == "." then
-      local j, name = i + 1, {}
-      while true do
-        local d = s:sub(j, j)
-        if d == "\\" then
-          name[#name + 1] = s:sub(j + 1, j + 1)
-          j = j + 2
-        elseif TERMINATOR[d] then
-          break
-        else
-          name[#name + 1] = d
-          j = j + 1
-        end
-      end
-      local f = table.concat(name)
+      local f
+      f, i = read_name(s, i + 1)
       nodes[#nodes + 1] = f == "*" and { t = "wild" } or { t = "field", name = f }
-      i = j
     elseif c:find("^[%+%-%d]") then
       local num = s:match("^[%+%-]?[%d%.]*", i)
       local v = math.tointeger(tonumber(num)) or tonumber(num)

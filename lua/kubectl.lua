@@ -486,6 +486,17 @@ local function stdin_only(files)
   return true
 end
 
+-- What get and describe read: the TYPE[/NAME] arguments, or a manifest on stdin (-f -);
+-- kubectl's message when there is neither.
+local function read_targets(op, f, args, cmd)
+  op.stdin = stdin_only(f.filename)
+  op.resources = resource_args(args, cmd)
+  if #op.resources == 0 and not op.stdin then
+    invalid('You must specify the type of resource to %s. Use "kubectl api-resources" for a complete '
+      .. 'list of supported resources.', cmd)
+  end
+end
+
 local function no_args(cmd, args, from)
   if #args > (from or 0) then
     invalid("unexpected argument \"%s\" for kubectl %s", args[(from or 0) + 1], cmd)
@@ -526,12 +537,7 @@ VERBS.get = {
       op.raw = f.raw
       return
     end
-    op.stdin = stdin_only(f.filename)
-    op.resources = resource_args(args, "get")
-    if #op.resources == 0 and not op.stdin then
-      invalid('You must specify the type of resource to get. Use "kubectl api-resources" for a complete '
-        .. 'list of supported resources.')
-    end
+    read_targets(op, f, args, "get")
     op.output = parse_output(f.output)
     if f["sort-by"] then
       op.sort_by = { path = f["sort-by"], jsonpath = compile_relaxed(f["sort-by"]) }
@@ -563,12 +569,7 @@ VERBS.describe = {
   flags = flagset({ ALL_NS, SELECTOR, { "show-events", "bool" }, { "chunk-size", "int", nil, 500 },
     FILENAME, REFUSE_FILES, KUSTOMIZE }),
   build = function(op, f, args)
-    op.stdin = stdin_only(f.filename)
-    op.resources = resource_args(args, "describe")
-    if #op.resources == 0 and not op.stdin then
-      invalid('You must specify the type of resource to describe. Use "kubectl api-resources" for a '
-        .. 'complete list of supported resources.')
-    end
+    read_targets(op, f, args, "describe")
     op.show_events = f["show-events"] ~= false
   end,
 }

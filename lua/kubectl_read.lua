@@ -360,18 +360,32 @@ local function usage(containers)
   return cpu, mem
 end
 
+-- The metrics of the object named name.
+local function named(items, name)
+  local keep = {}
+  for _, m in ipairs(items) do
+    if tbl(m.metadata).name == name then keep[#keep + 1] = m end
+  end
+  return keep
+end
+
+-- Rows in --sort-by order (cpu or memory), largest first.
+local function sort_usage(rows, by)
+  if not by then return end
+  table.sort(rows, function(a, b)
+    if by == "cpu" then return a.cpu > b.cpu end
+    return a.mem > b.mem
+  end)
+end
+
 function Run:top()
   local op = self.op
   local c = self.c
   if op.sub == "node" then
     local items = c:top_nodes({ label_selector = op.selector })
     if op.name then
-      local keep = {}
-      for _, m in ipairs(items) do
-        if tbl(m.metadata).name == op.name then keep[#keep + 1] = m end
-      end
-      if #keep == 0 then return self:fail(("nodemetrics.metrics.k8s.io \"%s\" not found"):format(op.name)) end
-      items = keep
+      items = named(items, op.name)
+      if #items == 0 then return self:fail(("nodemetrics.metrics.k8s.io \"%s\" not found"):format(op.name)) end
     end
     local nodes = {}
     for _, n in ipairs(c:list(c:resource("nodes"), { label_selector = op.selector }).items or {}) do
@@ -388,12 +402,7 @@ function Run:top()
         cpu_pct = acpu and acpu > 0 and ("%d%%"):format(math.floor(cpu / acpu * 100)) or "<unknown>",
         mem_pct = amem and amem > 0 and ("%d%%"):format(math.floor(mem / amem * 100)) or "<unknown>" }
     end
-    if op.sort_by then
-      table.sort(rows, function(a, b)
-        if op.sort_by == "cpu" then return a.cpu > b.cpu end
-        return a.mem > b.mem
-      end)
-    end
+    sort_usage(rows, op.sort_by)
     local out = {}
     if not op.no_headers then out[1] = { "NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)" } end
     for _, r in ipairs(rows) do
@@ -403,14 +412,10 @@ function Run:top()
   end
   local items = c:top_pods({ namespace = self:namespace(), all_namespaces = op.all_namespaces, label_selector = op.selector })
   if op.name then
-    local keep = {}
-    for _, m in ipairs(items) do
-      if tbl(m.metadata).name == op.name then keep[#keep + 1] = m end
-    end
-    if #keep == 0 then
+    items = named(items, op.name)
+    if #items == 0 then
       return self:fail(('podmetrics.metrics.k8s.io "%s/%s" not found'):format(self:namespace(), op.name))
     end
-    items = keep
   end
   if #items == 0 then
     if op.all_namespaces then return self:warn("No resources found") end
@@ -429,12 +434,7 @@ function Run:top()
       rows[#rows + 1] = { ns = md.namespace, name = md.name, cpu = cpu, mem = mem }
     end
   end
-  if op.sort_by then
-    table.sort(rows, function(a, b)
-      if op.sort_by == "cpu" then return a.cpu > b.cpu end
-      return a.mem > b.mem
-    end)
-  end
+  sort_usage(rows, op.sort_by)
   local out, head = {}, {}
   if op.all_namespaces then head[#head + 1] = "NAMESPACE" end
   if op.containers then head[#head + 1] = "POD" end

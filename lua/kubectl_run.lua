@@ -208,8 +208,8 @@ function Run:groups()
   local groups = {}
   if self.op.stdin then
     for _, obj in ipairs(self:manifest_objects()) do
-      local r = self.c:resource_for(obj.apiVersion, obj.kind)
-      groups[#groups + 1] = { rs = { r }, names = { obj.metadata.name }, ns = self:object_namespace(r, obj) }
+      local r, ns, name = self:object_ref(obj)
+      groups[#groups + 1] = { rs = { r }, names = { name }, ns = ns }
     end
     return groups
   end
@@ -230,6 +230,12 @@ function Run:object_namespace(r, obj)
       .. 'namespace "%s". You must pass \'--namespace=%s\' to perform this operation.'):format(ns, self.op.namespace, ns) }, 0)
   end
   return (ns and ns ~= "") and ns or self:namespace()
+end
+
+-- The resource, namespace and name of an object of the manifest.
+function Run:object_ref(obj)
+  local r = self.c:resource_for(obj.apiVersion, obj.kind)
+  return r, self:object_namespace(r, obj), obj.metadata.name
 end
 
 -- Rows aligned as kubectl's table printer aligns them; the first is a header unless
@@ -261,19 +267,14 @@ function Run:print_objects(objs, refs, single)
     self:text(jsonpath.go_json(data, "    "))
   elseif fmt == "yaml" then
     self:text(yaml.encode(data))
-  elseif fmt == "jsonpath" then
-    local text, err = jsonpath.execute(o.jsonpath, data)
+  elseif fmt == "jsonpath" or fmt == "jsonpath-as-json" then
+    local execute = fmt == "jsonpath" and jsonpath.execute or jsonpath.execute_json
+    local text, err = execute(o.jsonpath, data)
     if not text then
       return self:fail(("error executing jsonpath %q: Error executing template: %s"):format(o.template, err))
     end
     self:text(text)
-    self.no_newline = not text:find("\n$")
-  elseif fmt == "jsonpath-as-json" then
-    local text, err = jsonpath.execute_json(o.jsonpath, data)
-    if not text then
-      return self:fail(("error executing jsonpath %q: Error executing template: %s"):format(o.template, err))
-    end
-    self:text(text)
+    if fmt == "jsonpath" then self.no_newline = not text:find("\n$") end
   elseif fmt == "custom-columns" then
     local rows = {}
     if not self.op.no_headers then

@@ -25,6 +25,15 @@ local function write_opts(self, extra)
   return o
 end
 
+-- Runs fn(x) for each of items on its own, as kubectl goes through the objects of one
+-- command: a failure is reported (through why(err) when given) and the next item still goes.
+function Run:each(items, fn, why)
+  for _, x in ipairs(items) do
+    local ok, err = pcall(fn, x)
+    if not ok then self:fail(why and why(err) or err) end
+  end
+end
+
 -- Prints the result of a write: -o name|yaml|json, or kubectl's "ref verb" line.
 function Run:wrote(r, obj, name, verb)
   local o = self.op.output
@@ -58,30 +67,25 @@ end
 function Run:apply()
   local op = self.op
   local c = self.c
-  for _, obj in ipairs(self:manifest_objects()) do
-    local ok, err = pcall(function()
-      local r = c:resource_for(obj.apiVersion, obj.kind)
-      local ns = self:object_namespace(r, obj)
-      local name = obj.metadata.name
-      local live = c:try_get(r, name, { namespace = ns })
-      if op.dry_run == "client" then
-        return self:wrote(r, obj, name, live and "configured" or "created")
-      end
-      local after = c:apply(obj, { namespace = ns, dry_run = op.dry_run == "server", force = op.force_conflicts })
-      local verb
-      if op.server_side then
-        verb = "serverside-applied"
-      elseif not live then
-        verb = "created"
-      elseif same_object(live, after) then
-        verb = "unchanged"
-      else
-        verb = "configured"
-      end
-      self:wrote(r, after, name, verb)
-    end)
-    if not ok then self:fail(conflict_hint(err)) end
-  end
+  self:each(self:manifest_objects(), function(obj)
+    local r, ns, name = self:object_ref(obj)
+    local live = c:try_get(r, name, { namespace = ns })
+    if op.dry_run == "client" then
+      return self:wrote(r, obj, name, live and "configured" or "created")
+    end
+    local after = c:apply(obj, { namespace = ns, dry_run = op.dry_run == "server", force = op.force_conflicts })
+    local verb
+    if op.server_side then
+      verb = "serverside-applied"
+    elseif not live then
+      verb = "created"
+    elseif same_object(live, after) then
+      verb = "unchanged"
+    else
+      verb = "configured"
+    end
+    self:wrote(r, after, name, verb)
+  end, conflict_hint)
 end
 
 -- Objects for `create namespace|configmap|secret|serviceaccount|deployment NAME`.
@@ -122,22 +126,17 @@ function Run:create()
   local op = self.op
   local c = self.c
   local objs = op.stdin and self:manifest_objects() or { generated(op) }
-  for _, obj in ipairs(objs) do
-    local ok, err = pcall(function()
-      local r = c:resource_for(obj.apiVersion, obj.kind)
-      local ns = self:object_namespace(r, obj)
-      local name = obj.metadata.name
-      if op.dry_run == "client" then return self:wrote(r, obj, name, "created") end
-      local after = c:create(r, obj, { namespace = ns, dry_run = op.dry_run == "server" })
-      self:wrote(r, after, name, "created")
-    end)
-    if not ok then
-      if op.stdin and type(err) == "table" and err.status then
-        err.message = 'error when creating "STDIN": ' .. tostring(err.message)
-      end
-      self:fail(err)
+  self:each(objs, function(obj)
+    local r, ns, name = self:object_ref(obj)
+    if op.dry_run == "client" then return self:wrote(r, obj, name, "created") end
+    local after = c:create(r, obj, { namespace = ns, dry_run = op.dry_run == "server" })
+    self:wrote(r, after, name, "created")
+  end, function(err)
+    if op.stdin and type(err) == "table" and err.status then
+      err.message = 'error when creating "STDIN": ' .. tostring(err.message)
     end
-  end
+    return err
+  end)
 end
 
 -- The objects a write verb names: {r=, name=, ns=} from TYPE NAME, a selector, --all or -f -.
@@ -147,8 +146,8 @@ function Run:targets()
   local out = {}
   if op.stdin then
     for _, obj in ipairs(self:manifest_objects()) do
-      local r = c:resource_for(obj.apiVersion, obj.kind)
-      out[#out + 1] = { r = r, name = obj.metadata.name, ns = self:object_namespace(r, obj) }
+      local r, ns, name = self:object_ref(obj)
+      out[#out + 1] = { r = r, name = name, ns = ns }
     end
     return out
   end
@@ -203,39 +202,33 @@ function Run:patch()
   end
   local g = op.resources[1]
   local r = c:resource(g.type)
-  for _, name in ipairs(g.names) do
-    local ok, err = pcall(function()
-      local before = c:get(r, name, { namespace = self:namespace() })
-      if op.dry_run == "client" then return self:wrote(r, before, name, "patched") end
-      local after = c:patch(r, name, body, write_opts(self, { type = op.patch_type, subresource = op.subresource }))
-      local same = same_object(before, after)
-      self:wrote(r, after, name, same and "patched (no change)" or "patched")
-    end)
-    if not ok then self:fail(err) end
-  end
+  self:each(g.names, function(name)
+    local before = c:get(r, name, { namespace = self:namespace() })
+    if op.dry_run == "client" then return self:wrote(r, before, name, "patched") end
+    local after = c:patch(r, name, body, write_opts(self, { type = op.patch_type, subresource = op.subresource }))
+    local same = same_object(before, after)
+    self:wrote(r, after, name, same and "patched (no change)" or "patched")
+  end)
 end
 
 function Run:scale()
   local op = self.op
   local c = self.c
-  for _, t in ipairs(self:targets()) do
-    local ok, err = pcall(function()
-      local obj = c:get(t.r, t.name, { namespace = t.ns })
-      local cur = tbl(obj.spec).replicas
-      if op.current_replicas and cur ~= op.current_replicas then
-        error({ code = "Precondition", message = ("Expected replicas to be %d, was %s"):format(op.current_replicas, tostring(cur)) }, 0)
-      end
-      if op.resource_version and tbl(obj.metadata).resourceVersion ~= op.resource_version then
-        error({ code = "Conflict", status = 409, message = ("Operation cannot be fulfilled on %s \"%s\": the object has "
-          .. "been modified; please apply your changes to the latest version and try again"):format(resource_group(t.r), t.name) }, 0)
-      end
-      if op.dry_run == "client" then return self:wrote(t.r, nil, t.name, "scaled") end
-      local patch = { spec = { replicas = op.replicas } }
-      c:patch(t.r, t.name, patch, write_opts(self, { namespace = t.ns, type = "merge", subresource = "scale" }))
-      self:wrote(t.r, nil, t.name, "scaled")
-    end)
-    if not ok then self:fail(err) end
-  end
+  self:each(self:targets(), function(t)
+    local obj = c:get(t.r, t.name, { namespace = t.ns })
+    local cur = tbl(obj.spec).replicas
+    if op.current_replicas and cur ~= op.current_replicas then
+      error({ code = "Precondition", message = ("Expected replicas to be %d, was %s"):format(op.current_replicas, tostring(cur)) }, 0)
+    end
+    if op.resource_version and tbl(obj.metadata).resourceVersion ~= op.resource_version then
+      error({ code = "Conflict", status = 409, message = ("Operation cannot be fulfilled on %s \"%s\": the object has "
+        .. "been modified; please apply your changes to the latest version and try again"):format(resource_group(t.r), t.name) }, 0)
+    end
+    if op.dry_run == "client" then return self:wrote(t.r, nil, t.name, "scaled") end
+    local patch = { spec = { replicas = op.replicas } }
+    c:patch(t.r, t.name, patch, write_opts(self, { namespace = t.ns, type = "merge", subresource = "scale" }))
+    self:wrote(t.r, nil, t.name, "scaled")
+  end)
 end
 
 -- A Deployment's revisions from its ReplicaSets, oldest first (lua/rollout.lua).
@@ -256,145 +249,139 @@ end
 function Run:rollout()
   local op = self.op
   local c = self.c
-  for _, t in ipairs(self:targets()) do
-    local ok, err = pcall(function()
-      local r, name = t.r, t.name
-      if r.kind ~= "Deployment" and r.kind ~= "StatefulSet" and r.kind ~= "DaemonSet" then
-        error({ code = "Unsupported", message = ('no rollout %s has been implemented for %q'):format(
-          op.sub == "status" and "status viewer" or op.sub, resource_group(r)) }, 0)
-      end
-      local o = c:get(r, name, { namespace = t.ns })
-      if op.sub == "status" then
-        local done, msg, failed = rollout.status(r.kind, o, op.revision)
-        local limit = math.min(op.timeout or WAIT_DEFAULT, WAIT_DEFAULT)
-        if op.timeout == 0 then limit = WAIT_DEFAULT end
-        local deadline = time.monotonic() + limit
-        local last
-        while op.watch and not done and not failed do
-          if msg ~= last then self:say(msg); last = msg end
-          if time.monotonic() >= deadline then
-            error({ code = "Timeout", message = "timed out waiting for the condition" }, 0)
-          end
-          if self.env.ctx then self.env.ctx.progress(tbl(o.status).updatedReplicas or 0, tbl(o.spec).replicas, msg) end
-          time.sleep(1)
-          o = c:get(r, name, { namespace = t.ns })
-          done, msg, failed = rollout.status(r.kind, o, op.revision)
+  self:each(self:targets(), function(t)
+    local r, name = t.r, t.name
+    if r.kind ~= "Deployment" and r.kind ~= "StatefulSet" and r.kind ~= "DaemonSet" then
+      error({ code = "Unsupported", message = ('no rollout %s has been implemented for %q'):format(
+        op.sub == "status" and "status viewer" or op.sub, resource_group(r)) }, 0)
+    end
+    local o = c:get(r, name, { namespace = t.ns })
+    if op.sub == "status" then
+      local done, msg, failed = rollout.status(r.kind, o, op.revision)
+      local limit = math.min(op.timeout or WAIT_DEFAULT, WAIT_DEFAULT)
+      if op.timeout == 0 then limit = WAIT_DEFAULT end
+      local deadline = time.monotonic() + limit
+      local last
+      while op.watch and not done and not failed do
+        if msg ~= last then self:say(msg); last = msg end
+        if time.monotonic() >= deadline then
+          error({ code = "Timeout", message = "timed out waiting for the condition" }, 0)
         end
-        if failed then error({ code = "RolloutFailed", message = msg }, 0) end
-        self:say(msg)
-        return
+        if self.env.ctx then self.env.ctx.progress(tbl(o.status).updatedReplicas or 0, tbl(o.spec).replicas, msg) end
+        time.sleep(1)
+        o = c:get(r, name, { namespace = t.ns })
+        done, msg, failed = rollout.status(r.kind, o, op.revision)
       end
-      if op.sub == "restart" then
-        if tbl(o.spec).paused then
-          error({ code = "Invalid", message = ("can't restart paused %s (run rollout resume first)"):format(r.kind:lower()) }, 0)
-        end
-        local patch = { spec = { template = { metadata = { annotations = {
-          ["kubectl.kubernetes.io/restartedAt"] = time.iso() } } } } }
-        c:patch(r, name, patch, write_opts(self, { namespace = t.ns, type = "strategic" }))
-        return self:say(ref(r, name) .. " restarted" .. dry_suffix(op))
+      if failed then error({ code = "RolloutFailed", message = msg }, 0) end
+      self:say(msg)
+      return
+    end
+    if op.sub == "restart" then
+      if tbl(o.spec).paused then
+        error({ code = "Invalid", message = ("can't restart paused %s (run rollout resume first)"):format(r.kind:lower()) }, 0)
       end
-      if op.sub == "pause" or op.sub == "resume" then
-        local want = op.sub == "pause"
-        if (tbl(o.spec).paused == true) == want then
-          return self:say(ref(r, name) .. " already " .. (want and "paused" or "resumed"))
-        end
-        c:patch(r, name, { spec = { paused = want and true or null } }, write_opts(self, { namespace = t.ns, type = "merge" }))
-        return self:say(ref(r, name) .. " " .. (want and "paused" or "resumed") .. dry_suffix(op))
+      local patch = { spec = { template = { metadata = { annotations = {
+        ["kubectl.kubernetes.io/restartedAt"] = time.iso() } } } } }
+      c:patch(r, name, patch, write_opts(self, { namespace = t.ns, type = "strategic" }))
+      return self:say(ref(r, name) .. " restarted" .. dry_suffix(op))
+    end
+    if op.sub == "pause" or op.sub == "resume" then
+      local want = op.sub == "pause"
+      if (tbl(o.spec).paused == true) == want then
+        return self:say(ref(r, name) .. " already " .. (want and "paused" or "resumed"))
       end
-      if r.kind ~= "Deployment" then
-        error({ code = "Unsupported", message = ("rollout %s of a %s needs controllerrevisions; use k8s_rollout"):format(op.sub, r.kind) }, 0)
-      end
-      local revs = self:deploy_history(o)
-      if op.sub == "history" then
-        if op.revision then
-          for _, h in ipairs(revs) do
-            if h.revision == op.revision then
-              self:say(("%s with revision #%d"):format(ref(r, name), h.revision))
-              self:say("Pod Template:")
-              local tpl = yaml.encode(self:shape(h.template))
-              self:text((tpl:gsub("([^\n]+)", "  %1")))
-              return
-            end
-          end
-          error({ code = "NotFound", message = ("unable to find the specified revision") }, 0)
-        end
-        self:say(ref(r, name) .. " ")
-        local rows = { { "REVISION", "CHANGE-CAUSE" } }
-        for _, h in ipairs(revs) do rows[#rows + 1] = { tostring(h.revision), h.cause or "<none>" } end
-        self:text(render.columns(rows, { gap = 2, min_width = 0 }))
-        self:say("")
-        return
-      end
-      -- undo
-      if #revs == 0 then error({ code = "NotFound", message = ('no rollout history found for deployment "%s"'):format(name) }, 0) end
-      local target
-      if op.to_revision and op.to_revision > 0 then
+      c:patch(r, name, { spec = { paused = want and true or null } }, write_opts(self, { namespace = t.ns, type = "merge" }))
+      return self:say(ref(r, name) .. " " .. (want and "paused" or "resumed") .. dry_suffix(op))
+    end
+    if r.kind ~= "Deployment" then
+      error({ code = "Unsupported", message = ("rollout %s of a %s needs controllerrevisions; use k8s_rollout"):format(op.sub, r.kind) }, 0)
+    end
+    local revs = self:deploy_history(o)
+    if op.sub == "history" then
+      if op.revision then
         for _, h in ipairs(revs) do
-          if h.revision == op.to_revision then target = h end
+          if h.revision == op.revision then
+            self:say(("%s with revision #%d"):format(ref(r, name), h.revision))
+            self:say("Pod Template:")
+            local tpl = yaml.encode(self:shape(h.template))
+            self:text((tpl:gsub("([^\n]+)", "  %1")))
+            return
+          end
         end
-        if not target then
-          error({ code = "NotFound", message = ("unable to find specified revision %d in history"):format(op.to_revision) }, 0)
-        end
-      else
-        if #revs < 2 then error({ code = "NotFound", message = ('no rollout history found for deployment "%s"'):format(name) }, 0) end
-        target = revs[#revs - 1]
+        error({ code = "NotFound", message = ("unable to find the specified revision") }, 0)
       end
-      if template_equal(target.template, tbl(o.spec).template) then
-        return self:say(("%s skipped rollback (current template already matches revision %d)"):format(ref(r, name), target.revision))
+      self:say(ref(r, name) .. " ")
+      local rows = { { "REVISION", "CHANGE-CAUSE" } }
+      for _, h in ipairs(revs) do rows[#rows + 1] = { tostring(h.revision), h.cause or "<none>" } end
+      self:text(render.columns(rows, { gap = 2, min_width = 0 }))
+      self:say("")
+      return
+    end
+    -- undo
+    if #revs == 0 then error({ code = "NotFound", message = ('no rollout history found for deployment "%s"'):format(name) }, 0) end
+    local target
+    if op.to_revision and op.to_revision > 0 then
+      for _, h in ipairs(revs) do
+        if h.revision == op.to_revision then target = h end
       end
-      local tpl = json.decode(json.encode(target.template))
-      local labels = tbl(tbl(tpl.metadata).labels)
-      labels["pod-template-hash"] = nil
-      c:patch(r, name, json.array({ { op = "replace", path = "/spec/template", value = tpl } }),
-        write_opts(self, { namespace = t.ns, type = "json" }))
-      self:say(ref(r, name) .. " rolled back" .. dry_suffix(op))
-    end)
-    if not ok then self:fail(err) end
-  end
+      if not target then
+        error({ code = "NotFound", message = ("unable to find specified revision %d in history"):format(op.to_revision) }, 0)
+      end
+    else
+      if #revs < 2 then error({ code = "NotFound", message = ('no rollout history found for deployment "%s"'):format(name) }, 0) end
+      target = revs[#revs - 1]
+    end
+    if template_equal(target.template, tbl(o.spec).template) then
+      return self:say(("%s skipped rollback (current template already matches revision %d)"):format(ref(r, name), target.revision))
+    end
+    local tpl = json.decode(json.encode(target.template))
+    local labels = tbl(tbl(tpl.metadata).labels)
+    labels["pod-template-hash"] = nil
+    c:patch(r, name, json.array({ { op = "replace", path = "/spec/template", value = tpl } }),
+      write_opts(self, { namespace = t.ns, type = "json" }))
+    self:say(ref(r, name) .. " rolled back" .. dry_suffix(op))
+  end)
 end
 
 -- label and annotate: merge patches of metadata.labels / metadata.annotations.
 function Run:meta_change(field, verb)
   local op = self.op
   local c = self.c
-  for _, t in ipairs(self:targets()) do
-    local ok, err = pcall(function()
-      local obj = c:get(t.r, t.name, { namespace = t.ns })
-      local cur = tbl(tbl(obj.metadata)[field])
-      if op.list then
-        for _, k in ipairs(sorted_keys(cur)) do
-          local v = cur[k]
-          if field == "annotations" and not show_secrets() then v = self:redact_text(tostring(v)) end
-          self:say(k .. "=" .. tostring(v))
-        end
-        return
+  self:each(self:targets(), function(t)
+    local obj = c:get(t.r, t.name, { namespace = t.ns })
+    local cur = tbl(tbl(obj.metadata)[field])
+    if op.list then
+      for _, k in ipairs(sorted_keys(cur)) do
+        local v = cur[k]
+        if field == "annotations" and not show_secrets() then v = self:redact_text(tostring(v)) end
+        self:say(k .. "=" .. tostring(v))
       end
-      local change, changed = {}, false
-      for _, ch in ipairs(op.changes) do
-        local old = cur[ch.key]
-        if old ~= nil and old ~= ch.value and not op.overwrite then
-          error({ code = "Invalid", message = ("'%s' already has a value (%s), and --overwrite is false"):format(ch.key, tostring(old)) }, 0)
-        end
-        if old ~= ch.value then changed = true end
-        change[ch.key] = ch.value
+      return
+    end
+    local change, changed = {}, false
+    for _, ch in ipairs(op.changes) do
+      local old = cur[ch.key]
+      if old ~= nil and old ~= ch.value and not op.overwrite then
+        error({ code = "Invalid", message = ("'%s' already has a value (%s), and --overwrite is false"):format(ch.key, tostring(old)) }, 0)
       end
-      for _, k in ipairs(op.removes) do
-        if cur[k] == nil then
-          self:warn(('%s "%s" not found.'):format(verb == "labeled" and "label" or "annotation", k))
-        else
-          change[k] = null
-          changed = true
-        end
+      if old ~= ch.value then changed = true end
+      change[ch.key] = ch.value
+    end
+    for _, k in ipairs(op.removes) do
+      if cur[k] == nil then
+        self:warn(('%s "%s" not found.'):format(verb == "labeled" and "label" or "annotation", k))
+      else
+        change[k] = null
+        changed = true
       end
-      if not changed then return self:say(ref(t.r, t.name) .. " not " .. verb) end
-      if op.dry_run == "client" then return self:wrote(t.r, nil, t.name, verb) end
-      local patch = { metadata = { [field] = change } }
-      if op.resource_version then patch.metadata.resourceVersion = op.resource_version end
-      local after = c:patch(t.r, t.name, patch, write_opts(self, { namespace = t.ns, type = "merge" }))
-      self:wrote(t.r, after, t.name, verb)
-    end)
-    if not ok then self:fail(err) end
-  end
+    end
+    if not changed then return self:say(ref(t.r, t.name) .. " not " .. verb) end
+    if op.dry_run == "client" then return self:wrote(t.r, nil, t.name, verb) end
+    local patch = { metadata = { [field] = change } }
+    if op.resource_version then patch.metadata.resourceVersion = op.resource_version end
+    local after = c:patch(t.r, t.name, patch, write_opts(self, { namespace = t.ns, type = "merge" }))
+    self:wrote(t.r, after, t.name, verb)
+  end)
 end
 
 function Run:node_targets()
@@ -437,6 +424,14 @@ end
 local function aggregate(msgs)
   if #msgs == 1 then return msgs[1] end
   return "[" .. table.concat(msgs, ", ") .. "]"
+end
+
+-- kubectl's report of a node it could not drain, for errs (messages); the command fails.
+function Run:drain_failed(node, errs)
+  self.exit = 1
+  self:warn(("error: unable to drain node %q due to error: %s, continuing command..."):format(node, aggregate(errs)))
+  self:warn("There are pending nodes to be drained:")
+  self:warn(" " .. node)
 end
 
 -- drain: cordon, then evict (or delete) every pod on the node that may go, as kubectl.
@@ -489,10 +484,7 @@ function Run:drain()
       msgs[#msgs + 1] = "cannot delete Pods with local storage (use --delete-emptydir-data to override): " .. table.concat(problems["local"], ", ")
     end
     if #msgs > 0 then
-      self.exit = 1
-      self:warn(("error: unable to drain node %q due to error: %s, continuing command..."):format(node, aggregate(msgs)))
-      self:warn("There are pending nodes to be drained:")
-      self:warn(" " .. node)
+      self:drain_failed(node, msgs)
       for _, m in ipairs(msgs) do self:warn(m) end
       return
     end
@@ -538,10 +530,7 @@ function Run:drain()
       end
     end
     if #failed > 0 then
-      self.exit = 1
-      self:warn(("error: unable to drain node %q due to error: %s, continuing command..."):format(node, aggregate(failed)))
-      self:warn("There are pending nodes to be drained:")
-      self:warn(" " .. node)
+      self:drain_failed(node, failed)
       return
     end
     self:say(("node/%s drained%s"):format(node, dry_suffix(op)))
@@ -554,31 +543,26 @@ function Run:diff()
   local ok_diff, difflib = pcall(require, "diff")
   if not ok_diff then return self:fail("diff is not available in this build (lua/diff.lua is missing)") end
   local any = false
-  for _, obj in ipairs(self:manifest_objects()) do
-    local ok, err = pcall(function()
-      local r = c:resource_for(obj.apiVersion, obj.kind)
-      local ns = self:object_namespace(r, obj)
-      local name = obj.metadata.name
-      local live = c:try_get(r, name, { namespace = ns })
-      local after = c:apply(obj, { namespace = ns, dry_run = true, force = op.force_conflicts })
-      local function text(o)
-        if not o then return "" end
-        local s = self:shape(o, r.kind)
-        local md = tbl(s.metadata)
-        md.generation, md.resourceVersion, md.managedFields = nil, nil, nil
-        -- rebuilt from sorted JSON so both sides' keys were inserted in the same order and
-        -- the encoder walks them the same way: a diff shows changes, not table layouts
-        return yaml.encode(json.decode(jsonpath.go_json(s)))
-      end
-      local a, b = text(live), text(after)
-      if a ~= b then
-        any = true
-        local id = ("%s.%s.%s.%s"):format(r.group ~= "" and r.group or "v1", r.version, r.kind, (ns and ns ~= "") and (ns .. "." .. name) or name)
-        self:text(difflib.unified(a, b, { a_label = "LIVE/" .. id, b_label = "MERGED/" .. id }))
-      end
-    end)
-    if not ok then self:fail(conflict_hint(err)) end
-  end
+  self:each(self:manifest_objects(), function(obj)
+    local r, ns, name = self:object_ref(obj)
+    local live = c:try_get(r, name, { namespace = ns })
+    local after = c:apply(obj, { namespace = ns, dry_run = true, force = op.force_conflicts })
+    local function text(o)
+      if not o then return "" end
+      local s = self:shape(o, r.kind)
+      local md = tbl(s.metadata)
+      md.generation, md.resourceVersion, md.managedFields = nil, nil, nil
+      -- rebuilt from sorted JSON so both sides' keys were inserted in the same order and
+      -- the encoder walks them the same way: a diff shows changes, not table layouts
+      return yaml.encode(json.decode(jsonpath.go_json(s)))
+    end
+    local a, b = text(live), text(after)
+    if a ~= b then
+      any = true
+      local id = ("%s.%s.%s.%s"):format(r.group ~= "" and r.group or "v1", r.version, r.kind, (ns and ns ~= "") and (ns .. "." .. name) or name)
+      self:text(difflib.unified(a, b, { a_label = "LIVE/" .. id, b_label = "MERGED/" .. id }))
+    end
+  end, conflict_hint)
   if any and self.exit == 0 then self.exit = 1 end
 end
 

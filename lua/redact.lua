@@ -13,14 +13,15 @@
 -- 32 bits of a value the reader cannot see reveal nothing useful (a low-entropy secret could
 -- be guessed offline from any hash, so a stronger one would not change that).
 
+local V = require("value")
+local render = require("render")
+
 local M = {}
 
-local json = json
-local null = json.null
 local find, sub, byte, lower, upper, format = string.find, string.sub, string.byte,
   string.lower, string.upper, string.format
 
-local LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+local LAST_APPLIED = render.LAST_APPLIED
 
 -- FNV-1a, 32 bits, over the bytes of s.
 local function fnv1a(s)
@@ -64,11 +65,7 @@ local function unbase64(s)
   return table.concat(out)
 end
 
-local function is_null(v) return v == nil or (null ~= nil and v == null) end
-
-local function is_list(t)
-  return t[1] ~= nil or (next(t) == nil and json.is_array(t))
-end
+local is_null, is_list = V.is_null, V.is_list
 
 -- ---------------------------------------------------------------------------------------
 -- Free text
@@ -317,6 +314,12 @@ local function copy_meta(src, dst)
   return dst
 end
 
+-- A whole value replaced: its marker, counted.
+local function mark(s, st)
+  st.count = st.count + 1
+  return M.marker(s)
+end
+
 -- Shorter than any credential the structured-data checks look for (the shortest is a
 -- bearer token: "Bearer " and 8 characters).
 local MIN_CHECKED = 15
@@ -343,12 +346,8 @@ local function redact_env(list, st)
   local out = copy_meta(list, {})
   if not is_list(list) then
     for name, v in pairs(list) do
-      if type(v) == "string" and M.credential_name(name) and v ~= "" then
-        out[name] = M.marker(v)
-        st.count = st.count + 1
-      else
-        out[name] = walk(v, st, "text")
-      end
+      local secret = type(v) == "string" and M.credential_name(name) and v ~= ""
+      out[name] = secret and mark(v, st) or walk(v, st, "text")
     end
     return out
   end
@@ -358,12 +357,8 @@ local function redact_env(list, st)
       for k, x in pairs(e) do
         if k ~= "value" then c[k] = walk(x, st) end
       end
-      if M.credential_name(e.name) and e.value ~= "" then
-        c.value = M.marker(e.value)
-        st.count = st.count + 1
-      else
-        c.value = redact_string(e.value, st, "text")
-      end
+      local secret = M.credential_name(e.name) and e.value ~= ""
+      c.value = secret and mark(e.value, st) or redact_string(e.value, st, "text")
       out[i] = c
     else
       out[i] = walk(e, st)
@@ -382,12 +377,8 @@ local function redact_argv(argv, st)
   for i, x in ipairs(argv) do
     local prev = argv[i - 1]
     local flag = type(prev) == "string" and prev:match("^%-%-?([%w_%-%.]+)$")
-    if type(x) == "string" and flag and key_is_credential(flag) and x:sub(1, 1) ~= "-" and x ~= "" then
-      out[i] = M.marker(x)
-      st.count = st.count + 1
-    else
-      out[i] = walk(x, st, "text")
-    end
+    local secret = type(x) == "string" and flag and key_is_credential(flag) and x:sub(1, 1) ~= "-" and x ~= ""
+    out[i] = secret and mark(x, st) or walk(x, st, "text")
   end
   return out
 end
@@ -432,19 +423,11 @@ local function redact_secret_map(m, st, decode)
     if type(v) == "string" then
       -- data holds base64: mark the decoded bytes, so data and stringData holding the
       -- same value get the same marker and the length is the secret's own.
-      out[k] = M.marker(decode and unbase64(v) or v)
-      st.count = st.count + 1
+      out[k] = mark(decode and unbase64(v) or v, st)
     else
       out[k] = walk(v, st, "secret")
     end
   end
-  return out
-end
-
-local function deep_copy(v)
-  if type(v) ~= "table" or is_null(v) then return v end
-  local out = copy_meta(v, {})
-  for k, x in pairs(v) do out[k] = deep_copy(x) end
   return out
 end
 
@@ -460,14 +443,13 @@ local function redact_metadata(md, st)
           any = true
         elseif not st.clean then
           -- It is the whole object as last applied, Secret data included.
-          a[name] = M.marker(value)
-          st.count = st.count + 1
+          a[name] = mark(value, st)
           any = true
         end
       end
       if any or not st.clean then out[k] = a end
     elseif k == "managedFields" then
-      if not st.clean then out[k] = deep_copy(v) end -- field names only, no values
+      if not st.clean then out[k] = render.copy(v) end -- field names only, no values
     else
       out[k] = walk(v, st)
     end
@@ -504,20 +486,8 @@ redact_object = function(obj, st, hint)
       for i = 1, #v do items[i] = redact_object(v[i], st, sub_hint) end
       out[k] = items
     elseif k == "rows" and kind == "Table" and type(v) == "table" and not is_null(v) and is_list(v) then
-      local rows = copy_meta(v, {})
-      for i = 1, #v do
-        local r = v[i]
-        if type(r) == "table" and not is_null(r) then
-          local row = copy_meta(r, {})
-          for rk, rv in pairs(r) do
-            row[rk] = rk == "object" and redact_object(rv, st, st.kind) or walk(rv, st)
-          end
-          rows[i] = row
-        else
-          rows[i] = r
-        end
-      end
-      out[k] = rows
+      out[k] = render.map_rows(v, function(o) return redact_object(o, st, st.kind) end,
+                               function(x) return walk(x, st) end)
     elseif kind == "ConfigMap" and k == "data" then
       out[k] = walk(v, st, "text")
     else
@@ -556,7 +526,7 @@ end
 function M.object(obj, opts)
   opts = opts or {}
   if opts.show_secrets then
-    local out = deep_copy(obj)
+    local out = render.copy(obj)
     if opts.clean then strip(out) end
     return out, 0
   end

@@ -14,6 +14,7 @@
 --   render.budget(text_or_lines, max_bytes [, opts]) -> text, info
 --   render.budget_json(items, max_bytes [, opts])    -> items, info
 --   render.kv(pairs [, opts]), render.dump(value)
+--   render.copy(v), render.map_rows(rows, on_object, on_other)   deep copies (redact uses them)
 --
 -- Every function returns text without a trailing newline unless its input had one.
 
@@ -98,6 +99,12 @@ function M.parse_time(s)
   return frac > 0 and t + frac or t
 end
 
+-- "2m5s", or "2m" when the smaller unit's count is 0.
+local function two_units(big, big_unit, small, small_unit)
+  if small == 0 then return format("%d%s", big, big_unit) end
+  return format("%d%s%d%s", big, big_unit, small, small_unit)
+end
+
 -- k8s.io/apimachinery/pkg/util/duration.HumanDuration, rule for rule: what kubectl shows
 -- in AGE columns. Up to 2 seconds in the future reads "0s" (clock skew), more "<invalid>".
 function M.age(seconds)
@@ -109,27 +116,14 @@ function M.age(seconds)
   if s < 0 then return "0s" end
   if s < 120 then return format("%ds", s) end
   local m = s // 60
-  if m < 10 then
-    if s % 60 == 0 then return format("%dm", m) end
-    return format("%dm%ds", m, s % 60)
-  end
+  if m < 10 then return two_units(m, "m", s % 60, "s") end
   if m < 180 then return format("%dm", m) end
   local h = s // 3600
-  if h < 8 then
-    if m % 60 == 0 then return format("%dh", h) end
-    return format("%dh%dm", h, m % 60)
-  end
+  if h < 8 then return two_units(h, "h", m % 60, "m") end
   if h < 48 then return format("%dh", h) end
-  if h < 24 * 8 then
-    if h % 24 == 0 then return format("%dd", h // 24) end
-    return format("%dd%dh", h // 24, h % 24)
-  end
+  if h < 24 * 8 then return two_units(h // 24, "d", h % 24, "h") end
   if h < 24 * 365 * 2 then return format("%dd", h // 24) end
-  if h < 24 * 365 * 8 then
-    local dy = (h // 24) % 365
-    if dy == 0 then return format("%dy", h // 24 // 365) end
-    return format("%dy%dd", h // 24 // 365, dy)
-  end
+  if h < 24 * 365 * 8 then return two_units(h // 24 // 365, "y", (h // 24) % 365, "d") end
   return format("%dy", h // 24 // 365)
 end
 
@@ -161,10 +155,30 @@ local function copy_shallow(v)
   return out
 end
 
+-- A deep copy (json.array marks kept).
 local function copy(v)
   if not is_table(v) then return v end
   local out = copy_shallow(v)
   for k, x in pairs(v) do out[k] = copy(x) end
+  return out
+end
+M.copy = copy
+
+-- A copy of a meta.k8s.io Table's rows: each row's object through on_object, its other
+-- fields through on_other; a row that is not an object is kept as it is.
+function M.map_rows(rows, on_object, on_other)
+  local out = copy_shallow(rows)
+  for i, r in ipairs(rows) do
+    if is_table(r) then
+      local row = copy_shallow(r)
+      for k, x in pairs(r) do
+        if k == "object" then row[k] = on_object(x) else row[k] = on_other(x) end
+      end
+      out[i] = row
+    else
+      out[i] = r
+    end
+  end
   return out
 end
 
@@ -199,17 +213,7 @@ clean_copy = function(obj)
       for i, item in ipairs(v) do items[i] = clean_copy(item) end
       out[k] = items
     elseif k == "rows" and is_table(v) and is_list(v) and obj.kind == "Table" then
-      local rows = copy_shallow(v)
-      for i, r in ipairs(v) do
-        if is_table(r) then
-          local row = copy_shallow(r)
-          for rk, rv in pairs(r) do row[rk] = rk == "object" and clean_copy(rv) or copy(rv) end
-          rows[i] = row
-        else
-          rows[i] = r
-        end
-      end
-      out[k] = rows
+      out[k] = M.map_rows(v, clean_copy, copy)
     else
       out[k] = copy(v)
     end

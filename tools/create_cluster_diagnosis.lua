@@ -36,11 +36,7 @@ return ack.tool{
   handler = function(args, ctx)
     local id = ack.cluster_arg(args, settings)
     local target = ack.diagnosis_target(args.type, args.target, "target")
-    local r, meta = ack.cs{ action = "CreateClusterDiagnosis", method = "POST", global = true,
-                            path = "/clusters/" .. id .. "/diagnosis", body = { type = args.type, target = target } }
-    if type(r.diagnosis_id) ~= "string" then
-      ack.fail("UnexpectedResponse", "CreateClusterDiagnosis returned no diagnosis_id", { api = "CreateClusterDiagnosis" })
-    end
-    return { diagnosis_id = r.diagnosis_id, cluster_id = id, request_id = r.request_id or (meta and meta.request_id) }
+    local r, meta = ack.create_diagnosis(id, args.type, target)
+    return { diagnosis_id = r.diagnosis_id, cluster_id = id, request_id = ack.request_id(r, meta) }
   end,
 }

@@ -18,7 +18,7 @@ return ack.tool{
   timeout = 3600,
   input = {
     type = "object",
-    properties = {
+    properties = ack.job_wait_input({
       cluster_id = ack.cluster_id_schema(),
       resource_type = { type = "string", enum = { "node", "ingress", "memory", "pod", "service", "network" },
                         description = "What kind of resource to diagnose." },
@@ -26,12 +26,9 @@ return ack.tool{
                           description = "Which one (an object, or its JSON text): node {\"name\": node name}, "
                             .. "pod/service {\"namespace\", \"name\"}, ingress {\"url\"}, memory {\"node\": node name}, "
                             .. "network {\"src\", \"dst\", \"dport\", \"protocol\"}." },
-      timeout_seconds = { type = "number", minimum = 1, maximum = 3500,
-                          description = "How long to wait for the result; default the server's --diagnose-timeout (300)." },
-      poll_interval_seconds = { type = "number", minimum = 0.05, maximum = 600,
-                                description = "Pause between reads of the result; default --diagnose-poll-interval (10)." },
-      language = { type = "string", enum = { "en_US", "zh_CN" }, default = "en_US", description = "Language of the messages." },
-    },
+      language = ack.language_schema(),
+    }, "How long to wait for the result; default the server's --diagnose-timeout (300).",
+       "Pause between reads of the result; default --diagnose-poll-interval (10)."),
     required = { "resource_type", "resource_target" },
     additionalProperties = false,
   },
@@ -46,31 +43,14 @@ return ack.tool{
   handler = function(args, ctx)
     local id = ack.cluster_arg(args, settings)
     local target = ack.diagnosis_target(args.resource_type, args.resource_target, "resource_target")
-    local timeout, interval = ack.job_wait(args)
-    local created = ack.cs{ action = "CreateClusterDiagnosis", method = "POST", global = true,
-                            path = "/clusters/" .. id .. "/diagnosis", body = { type = args.resource_type, target = target } }
-    local did = created.diagnosis_id
-    if type(did) ~= "string" then
-      ack.fail("UnexpectedResponse", "CreateClusterDiagnosis returned no diagnosis_id", { api = "CreateClusterDiagnosis" })
-    end
-    local ok, r, outcome = pcall(ack.wait, ctx, {
-      timeout = timeout, interval = interval,
-      fetch = function()
-        return ack.cs{ action = "GetClusterDiagnosisResult", global = true,
-                       path = "/clusters/" .. id .. "/diagnosis/" .. did .. "/result", query = { language = args.language } }
-      end,
+    local did = ack.create_diagnosis(id, args.resource_type, target).diagnosis_id
+    local r, outcome, timeout = ack.wait_job(ctx, args, {
+      fetch = function() return ack.diagnosis_result(id, did, args.language) end,
       done = ack.diagnosis_finished,
       describe = function(res, elapsed)
         return string.format("diagnosis %s %s after %d s", did, ack.diagnosis_view(res).status, math.floor(elapsed))
       end,
-    })
-    if not ok then
-      -- The diagnosis exists even if reading it failed: say so, so it is not started twice.
-      local e = ack.error_object(r)
-      e.diagnosis_id = did
-      e.message = e.message .. string.format(" (diagnosis %s was started; read it with get_cluster_diagnosis_result)", did)
-      error(e, 0)
-    end
+    }, "diagnosis_id", did, string.format(" (diagnosis %s was started; read it with get_cluster_diagnosis_result)", did))
     local v = ack.diagnosis_view(r)
     v.diagnosis_id, v.cluster_id = did, id
     v.resource_type = v.resource_type or args.resource_type

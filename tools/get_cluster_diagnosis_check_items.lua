@@ -9,16 +9,7 @@ return ack.tool{
     .. "(normal, warning, error...), message and a reference link, to see exactly what was found abnormal. "
     .. "Empty while the diagnosis is still running.",
   annotations = { readOnlyHint = true, openWorldHint = true },
-  input = {
-    type = "object",
-    properties = {
-      cluster_id = ack.cluster_id_schema(),
-      diagnosis_id = { type = "string", pattern = ack.JOB_ID_PATTERN, description = "The diagnosis id." },
-      language = { type = "string", enum = { "en_US", "zh_CN" }, default = "en_US", description = "Language of the messages." },
-    },
-    required = { "diagnosis_id" },
-    additionalProperties = false,
-  },
+  input = ack.diagnosis_read_input(),
   output = {
     type = "object",
     properties = { check_items = { type = "array", items = { type = "object" } }, is_success = { type = "boolean" },
@@ -32,6 +23,6 @@ return ack.tool{
                             query = { language = args.language } }
     local items, cut = ack.cap(r.check_items or {}, ack.list_budget(settings))
     return { check_items = items, is_success = r.is_success, code = r.code ~= nil and tostring(r.code) or nil,
-             request_id = r.request_id or (meta and meta.request_id), truncated = cut or nil }
+             request_id = ack.request_id(r, meta), truncated = cut or nil }
   end,
 }

@@ -10,16 +10,7 @@ return ack.tool{
     .. "the message, the diagnosed target, and the start and finish times. Per-check detail: "
     .. "get_cluster_diagnosis_check_items.",
   annotations = { readOnlyHint = true, openWorldHint = true },
-  input = {
-    type = "object",
-    properties = {
-      cluster_id = ack.cluster_id_schema(),
-      diagnosis_id = { type = "string", pattern = ack.JOB_ID_PATTERN, description = "The diagnosis id." },
-      language = { type = "string", enum = { "en_US", "zh_CN" }, default = "en_US", description = "Language of the messages." },
-    },
-    required = { "diagnosis_id" },
-    additionalProperties = false,
-  },
+  input = ack.diagnosis_read_input(),
   output = {
     type = "object",
     properties = { diagnosis_id = { type = "string" }, status = { type = "string" }, code = { type = "string" } },
@@ -27,10 +18,7 @@ return ack.tool{
   },
   handler = function(args)
     local id = ack.cluster_arg(args, settings)
-    local r = ack.cs{ action = "GetClusterDiagnosisResult", global = true,
-                      path = "/clusters/" .. id .. "/diagnosis/" .. args.diagnosis_id .. "/result",
-                      query = { language = args.language } }
-    local v = ack.diagnosis_view(r)
+    local v = ack.diagnosis_view(ack.diagnosis_result(id, args.diagnosis_id, args.language))
     v.diagnosis_id = v.diagnosis_id or args.diagnosis_id
     return v
   end,

@@ -14,25 +14,14 @@ return ack.tool{
     type = "object",
     properties = {
       cluster_id = ack.cluster_id_schema(),
-      nodepool_id = { type = "string", pattern = ack.NODEPOOL_ID_PATTERN,
-                      description = "Only this node pool: \"np\" + 32 lowercase letters or digits." },
+      nodepool_id = ack.nodepool_id_schema("Only this node pool"),
       name = { type = "string", minLength = 1, description = "Only the node pool with exactly this name." },
-      page_number = { type = "integer", minimum = 1, default = 1, description = "Page to return, from 1." },
-      page_size = { type = "integer", minimum = 1, maximum = 100, default = 10, description = "Node pools per page, 1 to 100." },
+      page_number = ack.page_number_schema(),
+      page_size = ack.page_size_schema("Node pools"),
     },
     additionalProperties = false,
   },
-  output = {
-    type = "object",
-    properties = {
-      nodepools = { type = "array", items = { type = "object" } },
-      page_number = { type = "integer" },
-      page_size = { type = "integer" },
-      total_count = { type = "integer" },
-      truncated = { type = "boolean" },
-    },
-    required = { "nodepools", "page_number", "page_size", "total_count" },
-  },
+  output = ack.page_output("nodepools"),
   handler = function(args, ctx)
     local id = ack.cluster_arg(args, settings)
     local region = ack.cluster_region(ctx, id)
@@ -49,8 +38,6 @@ return ack.tool{
     local views = {}
     for i, np in ipairs(pools) do views[i] = ack.nodepool_view(np, settings.show_secrets) end
     local page, total = ack.slice(views, args.page_number, args.page_size)
-    local kept, cut = ack.cap(page, ack.list_budget(settings))
-    return { nodepools = kept, page_number = args.page_number, page_size = args.page_size, total_count = total,
-             truncated = cut or nil }
+    return ack.page_result("nodepools", page, total, args, settings)
   end,
 }

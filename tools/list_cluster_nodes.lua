@@ -14,8 +14,7 @@ return ack.tool{
     type = "object",
     properties = {
       cluster_id = ack.cluster_id_schema(),
-      nodepool_id = { type = "string", pattern = ack.NODEPOOL_ID_PATTERN,
-                      description = "Only nodes of this node pool: \"np\" + 32 lowercase letters or digits." },
+      nodepool_id = ack.nodepool_id_schema("Only nodes of this node pool"),
       instance_ids = { type = "array", maxItems = 100, default = json.array(),
                        items = { type = "string", pattern = ack.INSTANCE_ID_PATTERN },
                        description = "Only these ECS instances (ids like i-bp1...)." },
@@ -23,22 +22,12 @@ return ack.tool{
                      description = "Only these Kubernetes node names (like cn-hangzhou.192.168.0.5)." },
       state = { type = "string", enum = { "all", "running", "removing", "initial", "failed" }, default = "all",
                 description = "Only nodes in this state." },
-      page_number = { type = "integer", minimum = 1, default = 1, description = "Page to return, from 1." },
-      page_size = { type = "integer", minimum = 1, maximum = 100, default = 10, description = "Nodes per page, 1 to 100." },
+      page_number = ack.page_number_schema(),
+      page_size = ack.page_size_schema("Nodes"),
     },
     additionalProperties = false,
   },
-  output = {
-    type = "object",
-    properties = {
-      nodes = { type = "array", items = { type = "object" } },
-      page_number = { type = "integer" },
-      page_size = { type = "integer" },
-      total_count = { type = "integer" },
-      truncated = { type = "boolean" },
-    },
-    required = { "nodes", "page_number", "page_size", "total_count" },
-  },
+  output = ack.page_output("nodes"),
   handler = function(args, ctx)
     local id = ack.cluster_arg(args, settings)
     local region = ack.cluster_region(ctx, id)
@@ -63,8 +52,6 @@ return ack.tool{
       nodes, total = fetch(args.page_number, args.page_size)
       total = total or #nodes
     end
-    local kept, cut = ack.cap(nodes, ack.list_budget(settings))
-    return { nodes = kept, page_number = args.page_number, page_size = args.page_size, total_count = total,
-             truncated = cut or nil }
+    return ack.page_result("nodes", nodes, total, args, settings)
   end,
 }

@@ -28,24 +28,12 @@ return ack.tool{
       start_time = { type = "string", default = "30m",
                      description = "Oldest creation time to include: RFC 3339, unix seconds, or relative (30m, 2h, 1d). Default 30m." },
       end_time = { type = "string", description = "Newest creation time to include (same forms); default now." },
-      page_number = { type = "integer", minimum = 1, default = 1, description = "Page of the matching tasks, from 1." },
-      page_size = { type = "integer", minimum = 1, maximum = 100, default = 10, description = "Tasks per page, 1 to 100." },
+      page_number = ack.page_number_schema("Page of the matching tasks, from 1."),
+      page_size = ack.page_size_schema("Tasks"),
     },
     additionalProperties = false,
   },
-  output = {
-    type = "object",
-    properties = {
-      tasks = { type = "array", items = { type = "object" } },
-      page_number = { type = "integer" },
-      page_size = { type = "integer" },
-      total_count = { type = "integer" },
-      start_time = { type = "string" },
-      end_time = { type = "string" },
-      truncated = { type = "boolean" },
-    },
-    required = { "tasks", "page_number", "page_size", "total_count" },
-  },
+  output = ack.page_output("tasks", { start_time = { type = "string" }, end_time = { type = "string" } }),
   handler = function(args, ctx)
     local id = ack.cluster_arg(args, settings)
     local now = time.now()
@@ -107,9 +95,8 @@ return ack.tool{
       end
     end
     local page, total = ack.slice(matched, args.page_number, args.page_size)
-    local kept, cut = ack.cap(page, ack.list_budget(settings))
-    return { tasks = kept, page_number = args.page_number, page_size = args.page_size, total_count = total,
-             start_time = time.iso(math.floor(from)), end_time = time.iso(math.floor(to)),
-             truncated = (cut or more) or nil }
+    local out = ack.page_result("tasks", page, total, args, settings, more)
+    out.start_time, out.end_time = time.iso(math.floor(from)), time.iso(math.floor(to))
+    return out
   end,
 }

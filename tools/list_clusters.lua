@@ -13,8 +13,8 @@ return ack.tool{
   input = {
     type = "object",
     properties = {
-      page_size = { type = "integer", minimum = 1, maximum = 100, default = 10, description = "Clusters per page, 1 to 100." },
-      page_num = { type = "integer", minimum = 1, default = 1, description = "Page to return, from 1." },
+      page_size = ack.page_size_schema("Clusters"),
+      page_num = ack.page_number_schema(),
       all_pages = { type = "boolean", default = false,
                     description = "Return every matching cluster instead of one page (page_num and page_size are then ignored)." },
       region_id = { type = "string", minLength = 1, description = "Only clusters in this region, e.g. cn-hangzhou." },
@@ -28,19 +28,10 @@ return ack.tool{
     },
     additionalProperties = false,
   },
-  output = {
-    type = "object",
-    properties = {
-      clusters = { type = "array", items = { type = "object" } },
-      page_number = { type = "integer" },
-      page_size = { type = "integer" },
-      total_count = { type = "integer" },
-      truncated = { type = "boolean" },
-      hint = { type = "string" },
-      cached_seconds_ago = { type = "integer", description = "Present when the list came from the cache" },
-    },
-    required = { "clusters", "page_number", "page_size", "total_count" },
-  },
+  output = ack.page_output("clusters", {
+    hint = { type = "string" },
+    cached_seconds_ago = { type = "integer", description = "Present when the list came from the cache" },
+  }),
   handler = function(args, ctx)
     local who = ack.identity(ctx)
     local started = time.now()

@@ -21,7 +21,7 @@ return ack.tool{
   timeout = 3600,
   input = {
     type = "object",
-    properties = {
+    properties = ack.job_wait_input({
       cluster_id = ack.cluster_id_schema(),
       region_id = { type = "string", minLength = 1, description = "The cluster's region; looked up when not given." },
       is_result_exception = { type = "boolean", default = true, description = "Only abnormal check items." },
@@ -30,12 +30,9 @@ return ack.tool{
                    description = "Only check items of this category." },
       level = { type = "string", enum = { "advice", "warning", "error", "critical" }, description = "Only check items of this level." },
       target_type = { type = "string", minLength = 1, description = "Only check items on this kind of target, e.g. Node, NodePool, CLB." },
-      language = { type = "string", enum = { "en_US", "zh_CN" }, default = "en_US", description = "Language of the report." },
-      timeout_seconds = { type = "number", minimum = 1, maximum = 3500,
-                          description = "How long to wait for a running inspection; default --diagnose-timeout (300)." },
-      poll_interval_seconds = { type = "number", minimum = 0.05, maximum = 600,
-                                description = "Pause between reads of a running inspection; default --diagnose-poll-interval (10)." },
-    },
+      language = ack.language_schema("report"),
+    }, "How long to wait for a running inspection; default --diagnose-timeout (300).",
+       "Pause between reads of a running inspection; default --diagnose-poll-interval (10)."),
     additionalProperties = false,
   },
   output = {
@@ -75,21 +72,13 @@ return ack.tool{
                      query = { language = args.language, enableFilter = args.is_result_exception, category = args.category,
                                level = args.level, targetType = args.target_type, maxResults = 50, nextToken = token } }
     end
-    local timeout, interval = ack.job_wait(args)
-    local ok, first, outcome = pcall(ack.wait, ctx, {
-      timeout = timeout, interval = interval,
+    local first, outcome, timeout = ack.wait_job(ctx, args, {
       fetch = function() return detail(nil) end,
       done = function(d) return finished(d.status) end,
       describe = function(d, elapsed)
         return string.format("inspection report %s %s after %d s", report_id, tostring(d.status), math.floor(elapsed))
       end,
-    })
-    if not ok then
-      local e = ack.error_object(first)
-      e.report_id = report_id
-      e.message = e.message .. string.format(" (inspection report %s; read it again with query_inspect_report)", report_id)
-      error(e, 0)
-    end
+    }, "report_id", report_id, string.format(" (inspection report %s; read it again with query_inspect_report)", report_id))
 
     local items, page, pages, more = {}, first, 1, false
     while true do

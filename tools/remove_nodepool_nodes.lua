@@ -14,10 +14,9 @@ return ack.tool{
   timeout = 3600,
   input = {
     type = "object",
-    properties = {
+    properties = ack.task_wait_input({
       cluster_id = ack.cluster_id_schema(),
-      nodepool_id = { type = "string", pattern = ack.NODEPOOL_ID_PATTERN,
-                      description = "The node pool the nodes belong to: \"np\" + 32 lowercase letters or digits." },
+      nodepool_id = ack.nodepool_id_schema("The node pool the nodes belong to"),
       instance_ids = { type = "array", minItems = 1, maxItems = 100, uniqueItems = true,
                        items = { type = "string", pattern = ack.INSTANCE_ID_PATTERN },
                        description = "ECS instance ids of the nodes to remove (list_cluster_nodes shows them), 1 to 100." },
@@ -25,37 +24,16 @@ return ack.tool{
       release_node = { type = "boolean",
                        description = "Also release (delete) the pay-as-you-go ECS instances; false keeps them out of the cluster but running." },
       concurrency = { type = "boolean", default = false, description = "Remove the nodes in parallel instead of one by one." },
-      wait = { type = "boolean", default = false, description = "Wait for the removal task to finish." },
-      timeout_seconds = { type = "integer", minimum = 10, maximum = 3500, default = 600,
-                          description = "With wait: how long to wait before returning the task's current state (the task goes on)." },
-    },
+    }, "removal"),
     required = { "nodepool_id", "instance_ids", "drain_node", "release_node" },
     additionalProperties = false,
   },
-  output = {
-    type = "object",
-    properties = {
-      task_id = { type = "string" }, request_id = { type = "string" }, cluster_id = { type = "string" },
-      nodepool_id = { type = "string" }, state = { type = "string" }, task = { type = "object" },
-      timed_out = { type = "boolean" }, message = { type = "string" }, error = { type = "object" },
-    },
-    required = { "task_id" },
-  },
+  output = ack.task_output(),
   handler = function(args, ctx)
-    local id = ack.cluster_arg(args, settings)
-    local region = ack.cluster_region(ctx, id)
-    local r, meta = ack.cs{ action = "RemoveNodePoolNodes", method = "DELETE", region = region,
-                            path = "/clusters/" .. id .. "/nodepools/" .. args.nodepool_id .. "/nodes",
-                            query = { instance_ids = json.array(args.instance_ids), drain_node = args.drain_node,
-                                      release_node = args.release_node, concurrency = args.concurrency } }
-    local out = { task_id = r.task_id, request_id = r.request_id or (meta and meta.request_id),
-                  cluster_id = id, nodepool_id = args.nodepool_id }
-    if type(out.task_id) ~= "string" then
-      ack.fail("UnexpectedResponse", "RemoveNodePoolNodes returned no task_id", { api = "RemoveNodePoolNodes", request_id = out.request_id })
-    end
-    if args.wait then
-      for k, v in pairs(ack.wait_task(ctx, region, out.task_id, args.timeout_seconds)) do out[k] = v end
-    end
-    return out
+    return ack.nodepool_task(ctx, args, {
+      action = "RemoveNodePoolNodes", method = "DELETE", path = "/nodes",
+      query = { instance_ids = json.array(args.instance_ids), drain_node = args.drain_node,
+                release_node = args.release_node, concurrency = args.concurrency },
+    })
   end,
 }

@@ -142,6 +142,82 @@ describe("ack", function()
     end)
   end)
 
+  describe("list results", function()
+    it("keep what fits the budget, with the paging asked for, and say when the list was cut", function()
+      local items = {}
+      for i = 1, 40 do items[i] = { name = string.rep("x", 40), i = i } end
+      local args = { page_number = 2, page_size = 40 }
+      local r = ack.page_result("nodes", items, 95, args, { max_output_bytes = 3072 })
+      assert.is_true(#r.nodes > 0 and #r.nodes < 40, tostring(#r.nodes))
+      assert.are.same({ 2, 40, 95, true }, { r.page_number, r.page_size, r.total_count, r.truncated })
+      r = ack.page_result("nodes", items, 40, args, { max_output_bytes = 1e6 })
+      assert.are.same({ 40, nil }, { #r.nodes, r.truncated })
+      assert.is_true(json.is_array(ack.page_result("nodes", {}, 0, args, {}).nodes))
+      assert.is_true(ack.page_result("tasks", {}, 0, args, {}, true).truncated, "more: the list itself was cut")
+    end)
+  end)
+
+  describe("schema pieces", function()
+    local function def(input, output)
+      return { name = "foo", title = "Foo", description = "Foo.", toolset = "ack", input = input, output = output,
+               handler = function() end }
+    end
+
+    it("build input and output schemas the definition checks accept", function()
+      local list = def({ type = "object", additionalProperties = false,
+                         properties = { nodepool_id = ack.nodepool_id_schema("Only this pool"),
+                                        page_number = ack.page_number_schema(), page_size = ack.page_size_schema("Pools") } },
+                       ack.page_output("pools", { hint = { type = "string" } }))
+      assert.is_true(tooldef.check(list, "foo"))
+      assert.are.same({ "pools", "page_number", "page_size", "total_count" }, list.output.required)
+      assert.are.same({ type = "string" }, list.output.properties.hint)
+      assert.are.equal('Only this pool: "np" + 32 lowercase letters or digits.', list.input.properties.nodepool_id.description)
+      assert.are.equal("Pools per page, 1 to 100.", list.input.properties.page_size.description)
+      local task = def({ type = "object", properties = ack.task_wait_input({ cluster_id = ack.cluster_id_schema() }, "scaling") },
+                       ack.task_output())
+      assert.is_true(tooldef.check(task, "foo"))
+      assert.are.equal("Wait for the scaling task to finish.", task.input.properties.wait.description)
+      assert.are.same({ 10, 3500, 600 }, { task.input.properties.timeout_seconds.minimum,
+                                           task.input.properties.timeout_seconds.maximum, task.input.properties.timeout_seconds.default })
+      local job = def({ type = "object", properties = ack.job_wait_input({ language = ack.language_schema("report") }, "T.", "P.") })
+      assert.is_true(tooldef.check(job, "foo"))
+      assert.are.same({ "T.", "P.", "Language of the report." }, { job.input.properties.timeout_seconds.description,
+        job.input.properties.poll_interval_seconds.description, job.input.properties.language.description })
+      assert.is_true(tooldef.check(def(ack.diagnosis_read_input()), "foo"))
+    end)
+
+    it("are fresh tables on every call, so no tool's schema is another's", function()
+      assert.are_not.equal(ack.task_output(), ack.task_output())
+      assert.are.same(ack.task_output(), ack.task_output())
+      assert.are_not.equal(ack.diagnosis_read_input().properties, ack.diagnosis_read_input().properties)
+      assert.are_not.equal(ack.page_output("a").properties.a, ack.page_output("a").properties.a)
+    end)
+  end)
+
+  describe("wait_job", function()
+    local real_wait = ack.wait
+    after_each(function() ack.wait = real_wait end)
+    local ARGS = { timeout_seconds = 7, poll_interval_seconds = 0.5 }
+
+    it("waits with the arguments' timeout and interval and returns the timeout", function()
+      local seen
+      ack.wait = function(ctx, o) seen = o; return { status = "completed" }, "done" end
+      local r, outcome, timeout = ack.wait_job({}, ARGS, { fetch = function() end }, "diagnosis_id", "d1", " (note)")
+      assert.are.same({ "completed", "done", 7 }, { r.status, outcome, timeout })
+      assert.are.same({ 7, 0.5 }, { seen.timeout, seen.interval })
+    end)
+
+    it("raises a failed read with the job's id and the note, so it is not started twice", function()
+      ack.wait = function() error({ code = "Throttling.User", message = "slow down", request_id = "R1", retryable = true }, 0) end
+      local e = raised(ack.wait_job, {}, ARGS, {}, "report_id", "r9", " (inspection report r9)")
+      assert.are.same({ "Throttling.User", "slow down (inspection report r9)", "r9", "R1", true },
+                      { e.code, e.message, e.report_id, e.request_id, e.retryable })
+      ack.wait = function() error("boom", 0) end
+      e = raised(ack.wait_job, {}, ARGS, {}, "diagnosis_id", "d1", " (diagnosis d1)")
+      assert.are.same({ "InternalError", "boom (diagnosis d1)", "d1" }, { e.code, e.message, e.diagnosis_id })
+    end)
+  end)
+
   describe("views", function()
     it("parses master_url into endpoints and keeps null fields", function()
       local c = ack.cluster_view({
