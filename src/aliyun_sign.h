@@ -8,8 +8,9 @@
  *   ALIYUN_ROA_SHA1    legacy CS signer, "Authorization: acs <id>:<base64 HMAC-SHA1>".
  *   ALIYUN_RPC_SHA1    legacy CMS/ARMS/STS signer: Action, Version, Format, AccessKeyId,
  *                      SignatureMethod/-Version/-Nonce, Timestamp, SecurityToken and finally
- *                      Signature are added to req->query. Form-body parameters are signed too
- *                      (when content-type is application/x-www-form-urlencoded).
+ *                      Signature are added to req->query (Format only when absent: "JSON").
+ *                      Form-body parameters are signed too (when content-type is
+ *                      application/x-www-form-urlencoded).
  *   ALIYUN_SLS_SHA256  SLS "LOG <id>:<sig>" v1 with x-log-signaturemethod: hmac-sha256 (GetLogs,
  *                      CallAiTools, every SLS 2020-12-30 API). The default for SLS.
  *   ALIYUN_SLS_SHA1    the same with hmac-sha1.
@@ -24,13 +25,15 @@
  *
  * Headers: names must be lower-case; values strings. Headers the scheme always sets (date,
  * x-acs-date, nonce, content hashes, x-acs-action/-version, signature method, STS token,
- * authorization) overwrite the caller's. Defaults (accept, content-type when there is a body,
- * x-log-apiversion, x-log-bodyrawsize) are added only when absent. A header the caller sets to
+ * authorization) overwrite the caller's. Defaults (accept: application/json; with a body,
+ * content-type: "application/json; charset=utf-8" for ACS3/ROA, "application/json" for SLS;
+ * x-log-apiversion: 0.6.0; x-log-bodyrawsize: body_len) are added only when absent. A header the caller sets to
  * JSON null is one it wants left out (e.g. x-log-bodyrawsize for an old SLS endpoint): signing
  * deletes it and does not add it.
  *
  * Nothing here does I/O; the functions are thread-safe (RAND_bytes aside, which OpenSSL makes
- * safe). The secret never appears in an error message or in a trace.
+ * safe). The secret never appears in an error message or in a trace (the STS token, which is
+ * signed, does appear in a trace's canonical request / string to sign).
  */
 #ifndef ACK_ALIYUN_SIGN_H
 #define ACK_ALIYUN_SIGN_H

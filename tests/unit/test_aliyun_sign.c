@@ -694,10 +694,9 @@ TEST(aliyun_sign_scheme_names_round_trip) {
 
 /* ---- the simulator's verifier -------------------------------------------------------- */
 
-/* Signs v with secret (unpinned: fresh nonce and clock), then hands the request as it would
- * go on the wire to tests/sim/aliyun/signing.py's verify() holding server_secret; returns
- * its verdict line ("<scheme> ok|MISMATCH <token>"). */
-static char *simulator_verdict(const vec_t *v, const char *secret, const char *server_secret) {
+/* Signs v with secret (unpinned: fresh nonce and clock) and appends the request as it goes on
+ * the wire, with the secret the server holds, to batch. */
+static int add_wire(json_t *batch, const vec_t *v, const char *secret, const char *server_secret) {
   run_t r;
   aliyun_cred_t cred = *v->cred;
   cred.access_key_secret = secret;
@@ -707,87 +706,88 @@ static char *simulator_verdict(const vec_t *v, const char *secret, const char *s
   if (r.rc != 0) {
     fprintf(stderr, "sign: %s\n", r.err);
     done(&r);
-    return NULL;
+    return -1;
   }
   char *qs = aliyun_query_string(r.query);
-  json_t *wire = json_pack("{s:s, s:s, s:s, s:O, s:s, s:s}", "method", v->method, "path", v->path,
-                           "query", qs, "headers", r.headers, "body", v->body ? v->body : "",
-                           "secret", server_secret);
+  json_array_append_new(batch, json_pack("{s:s, s:s, s:s, s:O, s:s, s:s}", "method", v->method,
+                                         "path", v->path, "query", qs, "headers", r.headers,
+                                         "body", v->body ? v->body : "", "secret", server_secret));
   free(qs);
   done(&r);
-  char tmp[] = "/tmp/test_aliyun_sign.XXXXXX";
-  int fd = mkstemp(tmp);
-  if (fd < 0 || json_dumpfd(wire, fd, 0) != 0) {
-    json_decref(wire);
-    return NULL;
-  }
-  close(fd);
-  json_decref(wire);
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd,
-           "python3 -c 'import json, sys; sys.path.insert(0, sys.argv[1]); import signing as s; "
-           "d = json.load(open(sys.argv[2])); "
-           "w = s.WireRequest(d[\"method\"], d[\"path\"], s.parse_query(d[\"query\"]), "
-           "d[\"headers\"], d[\"body\"].encode()); "
-           "v = s.verify(w, lambda k: d[\"secret\"]); "
-           "print(v.scheme, \"ok\" if v.signature_ok else \"MISMATCH\", v.security_token)' "
-           "'%s/tests/sim/aliyun' '%s' 2>&1",
-           ACK_SOURCE_DIR, tmp);
-  FILE *p = popen(cmd, "r");
-  char line[512] = "";
-  if (p) {
-    if (!fgets(line, sizeof line, p)) line[0] = '\0';
-    pclose(p);
-  }
-  unlink(tmp);
-  line[strcspn(line, "\n")] = '\0';
-  return ack_strdup(line);
+  return 0;
 }
 
-static void check_sim(const vec_t *v, const char *want) {
-  char *got = simulator_verdict(v, "s3cr3t/+=", "s3cr3t/+=");
-  if (!got || strcmp(got, want) != 0) {
-    fprintf(stderr, "simulator verifier: expected \"%s\", got \"%s\"\n", want, got ? got : "(null)");
-    test__failed = 1;
+/* Runs tests/sim/aliyun/signing.py's verify() on every request of batch (one python3 for
+ * all); returns its verdict lines ("<scheme> ok|MISMATCH <token>"), one per request. */
+static char *simulator_verdicts(const json_t *batch) {
+  char tmp[] = "/tmp/test_aliyun_sign.XXXXXX";
+  int fd = mkstemp(tmp);
+  if (fd < 0) return NULL;
+  int bad = json_dumpfd(batch, fd, 0) != 0;
+  close(fd);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "python3 -c 'import json, sys; sys.path.insert(0, sys.argv[1]); import signing as s\n"
+           "for d in json.load(open(sys.argv[2])):\n"
+           "  w = s.WireRequest(d[\"method\"], d[\"path\"], s.parse_query(d[\"query\"]), "
+           "d[\"headers\"], d[\"body\"].encode())\n"
+           "  v = s.verify(w, lambda k: d[\"secret\"])\n"
+           "  print(v.scheme, \"ok\" if v.signature_ok else \"MISMATCH\", v.security_token)' "
+           "'%s/tests/sim/aliyun' '%s' 2>&1",
+           ACK_SOURCE_DIR, tmp);
+  FILE *p = bad ? NULL : popen(cmd, "r");
+  struct { char *p; size_t len; } out = {0};
+  char line[512];
+  while (p && fgets(line, sizeof line, p)) {
+    size_t n = strlen(line);
+    out.p = ack_xrealloc(out.p, out.len + n + 1);
+    memcpy(out.p + out.len, line, n + 1);
+    out.len += n;
   }
-  /* And with the wrong secret the same verifier must say MISMATCH (the check can fail). */
-  char *bad = simulator_verdict(v, "s3cr3t/+=", "other");
-  free(got);
-  if (!bad || !strstr(bad, " MISMATCH ")) {
-    fprintf(stderr, "simulator verifier with the wrong secret: expected MISMATCH, got \"%s\"\n",
-            bad ? bad : "(null)");
-    test__failed = 1;
-  }
-  free(bad);
+  if (p) pclose(p);
+  unlink(tmp);
+  return out.p;
 }
 
 TEST(aliyun_sign_simulator_verifier_accepts_every_scheme) {
   const aliyun_cred_t ak = {"LTAIsim", "unused", NULL}, sts = {"STS.sim", "unused", "tok/+=en"};
   const char *q = "{\"name\":\"a b*~(!)\",\"empty\":\"\",\"u\":\"\xc3\xa9t\xc3\xa9\"}";
   const char *json_body = "{\"a\":[1,2],\"s\":\"x y\"}";
-  check_sim(&(vec_t){ALIYUN_ACS3, &ak, "POST", "127.0.0.1:18443", "/clusters/c%201/x*y", q, NULL,
-                     json_body, "Act", "2015-12-15", NULL, NULL},
-            "ACS3-HMAC-SHA256 ok None");
-  check_sim(&(vec_t){ALIYUN_ACS3, &sts, "POST", "127.0.0.1", "/", q, NULL, NULL, "DescribeMetricList",
-                     "2019-01-01", NULL, NULL},
-            "ACS3-HMAC-SHA256 ok tok/+=en");
-  check_sim(&(vec_t){ALIYUN_ROA_SHA1, &sts, "PUT", "127.0.0.1", "/clusters/c1", q, NULL, json_body,
-                     "Act", "2015-12-15", NULL, NULL},
-            "ROA-HMAC-SHA1 ok tok/+=en");
-  check_sim(&(vec_t){ALIYUN_RPC_SHA1, &sts, "POST", "127.0.0.1", "/", q,
-                     "{\"content-type\":\"application/x-www-form-urlencoded\"}",
-                     "RoleArn=acs%3Aram%3A%3A1%3Arole%2Fx&RoleSessionName=a+b&Policy=%7B%7D",
-                     "AssumeRole", "2015-04-01", NULL, NULL},
-            "RPC-HMAC-SHA1 ok tok/+=en");
-  check_sim(&(vec_t){ALIYUN_SLS_SHA256, &sts, "GET", "127.0.0.1", "/logstores/l", q, NULL, NULL,
-                     NULL, NULL, NULL, NULL},
-            "LOG-HMAC-SHA256 ok tok/+=en");
-  check_sim(&(vec_t){ALIYUN_SLS_SHA1, &ak, "POST", "127.0.0.1", "/ml/tool/call", NULL, NULL,
-                     json_body, NULL, NULL, NULL, NULL},
-            "LOG-HMAC-SHA1 ok None");
-  check_sim(&(vec_t){ALIYUN_SLS4, &sts, "POST", "127.0.0.1:9", "/logstores/l", q, NULL, json_body,
-                     NULL, NULL, "cn-hangzhou", NULL},
-            "SLS4-HMAC-SHA256 ok tok/+=en");
+  const vec_t reqs[] = {
+      {ALIYUN_ACS3, &ak, "POST", "127.0.0.1:18443", "/clusters/c%201/x*y", q, NULL, json_body,
+       "Act", "2015-12-15", NULL, NULL},
+      {ALIYUN_ACS3, &sts, "POST", "127.0.0.1", "/", q, NULL, NULL, "DescribeMetricList",
+       "2019-01-01", NULL, NULL},
+      {ALIYUN_ROA_SHA1, &sts, "PUT", "127.0.0.1", "/clusters/c1", q, NULL, json_body, "Act",
+       "2015-12-15", NULL, NULL},
+      {ALIYUN_RPC_SHA1, &sts, "POST", "127.0.0.1", "/", q,
+       "{\"content-type\":\"application/x-www-form-urlencoded\"}",
+       "RoleArn=acs%3Aram%3A%3A1%3Arole%2Fx&RoleSessionName=a+b&Policy=%7B%7D", "AssumeRole",
+       "2015-04-01", NULL, NULL},
+      {ALIYUN_SLS_SHA256, &sts, "GET", "127.0.0.1", "/logstores/l", q, NULL, NULL, NULL, NULL,
+       NULL, NULL},
+      {ALIYUN_SLS_SHA1, &ak, "POST", "127.0.0.1", "/ml/tool/call", NULL, NULL, json_body, NULL,
+       NULL, NULL, NULL},
+      {ALIYUN_SLS4, &sts, "POST", "127.0.0.1:9", "/logstores/l", q, NULL, json_body, NULL, NULL,
+       "cn-hangzhou", NULL},
+  };
+  /* Each request twice: the server holding the right secret must accept it, one holding
+   * another secret must not (so this check can fail). */
+  json_t *batch = json_array();
+  for (size_t i = 0; i < ACK_ARRAY_LEN(reqs); i++) {
+    CHECK(add_wire(batch, &reqs[i], "s3cr3t/+=", "s3cr3t/+=") == 0);
+    CHECK(add_wire(batch, &reqs[i], "s3cr3t/+=", "other") == 0);
+  }
+  char *got = simulator_verdicts(batch);
+  json_decref(batch);
+  CHECK_STR(got, "ACS3-HMAC-SHA256 ok None\nACS3-HMAC-SHA256 MISMATCH None\n"
+                 "ACS3-HMAC-SHA256 ok tok/+=en\nACS3-HMAC-SHA256 MISMATCH tok/+=en\n"
+                 "ROA-HMAC-SHA1 ok tok/+=en\nROA-HMAC-SHA1 MISMATCH tok/+=en\n"
+                 "RPC-HMAC-SHA1 ok tok/+=en\nRPC-HMAC-SHA1 MISMATCH tok/+=en\n"
+                 "LOG-HMAC-SHA256 ok tok/+=en\nLOG-HMAC-SHA256 MISMATCH tok/+=en\n"
+                 "LOG-HMAC-SHA1 ok None\nLOG-HMAC-SHA1 MISMATCH None\n"
+                 "SLS4-HMAC-SHA256 ok tok/+=en\nSLS4-HMAC-SHA256 MISMATCH tok/+=en\n");
+  free(got);
 }
 
 RUN_TESTS(T(aliyun_sign_roa_1_get_with_query),
