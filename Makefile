@@ -1,5 +1,5 @@
 # The two README commands: `make demo` (build and run the server) and `make test` (everything).
-.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-sim test-asan bench bench-sign bench-net bench-k8s clean
+.PHONY: all build asan demo test test-unit test-lua test-e2e test-conformance test-sim test-asan bench bench-sign bench-net bench-k8s bench-cloud clean
 
 JOBS ?= 2
 
@@ -53,6 +53,11 @@ bench: build
 # kubectl and the Go and TypeScript peer MCP servers from npm; writes bench/k8s/results.md.
 bench-k8s: build
 	bench/k8s/run
+
+# Alibaba Cloud reads on the cloud simulator: a signed curl request and a keep-alive client against
+# list_clusters (uncached, cached) and describe_cluster through ours; writes bench/cloud/results.md.
+bench-cloud:
+	bench/cloud/run
 
 # Signatures per second of each Alibaba Cloud signing scheme (src/aliyun_sign.c).
 bench-sign:

@@ -248,11 +248,36 @@ end
 
 -- Free text: PEM private keys, bearer/basic credentials, JWTs, URL passwords, and
 -- credential-looking key=value / key: value pairs. Returns text, count.
+-- Words one of which every credential key holds (see KEY_SUFFIXES, KEY_EXACT).
+local PAIR_HINTS = { "pass", "secret", "token", "key", "credential", "auth", "pwd" }
+
 function M.text(s)
   if type(s) ~= "string" then
     error("bad argument #1 to 'text' (string expected, got " .. type(s) .. ")", 2)
   end
-  return run(s, TEXT_SCANNERS)
+  -- Each scanner only where plain finds say it could match: a 10 KB log with nothing to
+  -- hide cost 1 ms through every scanner, and logs and events are the common case.
+  local l = lower(s)
+  local pairs_possible = false
+  for _, h in ipairs(PAIR_HINTS) do
+    if find(l, h, 1, true) then
+      pairs_possible = true
+      break
+    end
+  end
+  local wanted = {
+    [scan_pem] = find(s, "-----BEGIN", 1, true) ~= nil,
+    [scan_auth_schemes] = find(l, "bearer", 1, true) ~= nil or find(l, "authorization", 1, true) ~= nil,
+    [scan_jwt] = find(s, "eyJ", 1, true) ~= nil,
+    [scan_url_userinfo] = find(s, "://", 1, true) ~= nil,
+    [scan_pairs] = pairs_possible,
+    [scan_flags] = pairs_possible,
+  }
+  local scanners = {}
+  for _, scan in ipairs(TEXT_SCANNERS) do
+    if wanted[scan] then scanners[#scanners + 1] = scan end
+  end
+  return run(s, scanners)
 end
 
 -- Cheaper pass for strings with no reason to hold free text (names, images, ...): private
