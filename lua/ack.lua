@@ -142,6 +142,12 @@ end
 
 -- Keeps the leading items whose JSON fits in budget bytes; returns them and whether any were cut.
 function M.cap(items, budget)
+  -- Usually the whole list fits: one encode says so; item by item only when it does not.
+  if #json.encode(items) <= budget then
+    local out = json.array()
+    table.move(items, 1, #items, 1, out)
+    return out, false, #items
+  end
   local out, used = json.array(), 0
   for i, it in ipairs(items) do
     used = used + #json.encode(it) + 1
