@@ -8,7 +8,7 @@
 #include "config.h"
 #include "lua_bind.h"
 #include "lua_bind_json.h"
-#include "lua_host_internal.h" /* the call's per-request credentials, the error metatable */
+#include "lua_host.h"
 
 #include <lauxlib.h>
 #include <openssl/sha.h>
@@ -77,8 +77,7 @@ static void push_error(lua_State *L, const char *code, const char *message, cons
     lua_pushinteger(L, attempts);
     lua_setfield(L, -2, "attempts");
   }
-  luaL_getmetatable(L, ERROR_MT);
-  lua_setmetatable(L, -2);
+  lua_host_mark_error(L);
 }
 
 /* ---- arguments ----------------------------------------------------------------------- */
@@ -274,7 +273,7 @@ static void read_args(lua_State *L, host_call_t *c, aliyun_style_t style, args_t
   r->query = a->query;
   r->headers = a->headers;
   /* Per-request credentials (HTTP transports, --allow-request-credentials). */
-  json_t *k = c->credentials;
+  const json_t *k = lua_host_call_credentials(c);
   if (k) {
     a->cred.access_key_id = (char *)json_string_value(json_object_get(k, "access_key_id"));
     a->cred.access_key_secret = (char *)json_string_value(json_object_get(k, "access_key_secret"));
@@ -433,15 +432,15 @@ static int creds_k(lua_State *L, int status, lua_KContext kctx) {
 static int l_credentials(lua_State *L) {
   host_call_t *c = lua_host_current_call(L, "aliyun.credentials");
   aliyun_t *br = bridge(L, c, "aliyun.credentials");
-  const char *id = json_string_value(json_object_get(c->credentials, "access_key_id"));
-  const char *secret = json_string_value(json_object_get(c->credentials, "access_key_secret"));
+  const char *id = json_string_value(json_object_get(lua_host_call_credentials(c), "access_key_id"));
+  const char *secret = json_string_value(json_object_get(lua_host_call_credentials(c), "access_key_secret"));
   if (!id != !secret) {
     push_error(L, "InvalidCredentials", ALIYUN_HALF_CREDENTIALS, NULL, 0, false, NULL, NULL, 0);
     return lua_error(L);
   }
   if (id) {
     aliyun_credential_t k = { .access_key_id = (char *)id, .source = "request",
-                              .security_token = (char *)json_string_value(json_object_get(c->credentials, "security_token")) };
+                              .security_token = (char *)json_string_value(json_object_get(lua_host_call_credentials(c), "security_token")) };
     push_cred(L, &k);
     return 1;
   }

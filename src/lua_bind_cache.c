@@ -20,7 +20,7 @@
 #include "config.h"
 #include "lua_bind.h"
 #include "lua_bind_json.h"
-#include "lua_host_internal.h" /* the running call, without lua_host_current_call's yield check */
+#include "lua_host.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -88,8 +88,8 @@ static cache_t *mod_cache(lua_State *L, host_call_t *c) {
 /* The call running on L, for the functions that do not yield (they work where a yield
  * cannot happen, such as a table.sort comparator). */
 static host_call_t *running_call(lua_State *L, const char *what) {
-  host_call_t *c = *(host_call_t **)lua_getextraspace(L);
-  if (!c || c->finished) luaL_error(L, "%s: only inside a tool call", what);
+  host_call_t *c = lua_host_running_call(L);
+  if (!c) luaL_error(L, "%s: only inside a tool call", what);
   return c;
 }
 

@@ -417,6 +417,18 @@ int lua_host_wait_k(lua_State *L, host_call_t *c, host_op_t *op, lua_KFunction k
   return lua_yieldk(L, 0, ctx, k);
 }
 
+host_call_t *lua_host_running_call(lua_State *L) {
+  host_call_t *c = *(host_call_t **)lua_getextraspace(L);
+  return c && !c->finished ? c : NULL;
+}
+
+const json_t *lua_host_call_credentials(const host_call_t *c) { return c->credentials; }
+
+void lua_host_mark_error(lua_State *L) {
+  luaL_getmetatable(L, ERROR_MT);
+  lua_setmetatable(L, -2);
+}
+
 void lua_host_wake(host_call_t *c, int nret) {
   if (c->finished) return;
   c->pending = NULL;

@@ -139,6 +139,16 @@ struct host_op {
 /* The call running on coroutine L, or raises "<what>: only inside a tool call" (for
  * functions that yield: also raises when L is not the call's own coroutine). */
 host_call_t *lua_host_current_call(lua_State *L, const char *what);
+/* The call running on L (its coroutine, or code it called), or NULL; unlike
+ * lua_host_current_call it does not insist on a yieldable context, for functions that only
+ * read or write state (they work inside a table.sort comparator too). */
+host_call_t *lua_host_running_call(lua_State *L);
+/* The call's per-request cloud credentials (HTTP transport, when allowed), or NULL. Borrowed;
+ * never to be logged. */
+const json_t *lua_host_call_credentials(const host_call_t *c);
+/* [-0, +0]: marks the table on top of L as a structured error like lua_host_raise's
+ * (tostring gives its message), for bindings that add fields of their own before raising. */
+void lua_host_mark_error(lua_State *L);
 /* Suspends the call on op: returns lua_yield(L, 0) for the binding to return. */
 int lua_host_wait(lua_State *L, host_call_t *call, host_op_t *op);
 /* Like lua_host_wait with a continuation k that sees the wake values and ctx (lua_yieldk). */
