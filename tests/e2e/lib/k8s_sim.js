@@ -1,7 +1,7 @@
 // The Kubernetes API simulator (tests/sim/k8s) for end-to-end tests: startK8sSim() runs it
 // on a free loopback port with a fresh state directory and resolves with its ready line
 // ({server, kubeconfig, ca, token, ...}) plus stop(). k8sArgs(sim) are the server flags
-// that point ack-mcp-server at it.
+// that point ack-mcp-server at it; k8sServerFixture gives a describe block both.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,23 +58,6 @@ export function startK8sSim({ pods = 0, latencyMs = 0, extra = [] } = {}) {
 /** Flags that make the server use the simulator's kubeconfig. */
 export function k8sArgs(sim, extra = []) {
   return ['--kubeconfig-mode', 'LOCAL', '--kubeconfig-path', sim.kubeconfig, ...extra];
-}
-
-/** One simulator for a describe block; returns a proxy to it once started. */
-export function k8sSimFixture(opts = {}) {
-  const box = { sim: null };
-  before(async () => {
-    box.sim = await startK8sSim(opts);
-  });
-  after(async () => {
-    await box.sim?.stop();
-  });
-  return new Proxy({}, {
-    get(_, key) {
-      const v = box.sim[key];
-      return typeof v === 'function' ? v.bind(box.sim) : v;
-    },
-  });
 }
 
 /**
