@@ -243,15 +243,22 @@ function M.columns(rows, opts)
   local gap, min_width = opts.gap or 3, opts.min_width or 6
   local out, widths = {}, {}
   local n = #rows
+  -- Each cell's display width, once: the recursion below visits cells several times.
+  local cw = {}
+  for i = 1, n do
+    local row, w = rows[i], {}
+    for j = 1, #row do w[j] = width(row[j]) end
+    cw[i] = w
+  end
 
   local function write_rows(r0, r1)
     for i = r0, r1 - 1 do
-      local row = rows[i]
+      local row, w = rows[i], cw[i]
       local parts = {}
       for j = 1, #row do
         local c = row[j]
         parts[j] = c
-        if j <= #widths then parts[j] = c .. rep(" ", widths[j] - width(c)) end
+        if j <= #widths then parts[j] = c .. rep(" ", widths[j] - w[j]) end
       end
       out[#out + 1] = (concat(parts):gsub(" +$", ""))
     end
@@ -266,8 +273,8 @@ function M.columns(rows, opts)
         r0 = this
         local w = min_width
         while this < r1 and column < #rows[this] do
-          local cw = width(rows[this][column]) + gap
-          if cw > w then w = cw end
+          local c = cw[this][column] + gap
+          if c > w then w = c end
           this = this + 1
         end
         widths[#widths + 1] = w
