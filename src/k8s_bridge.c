@@ -19,7 +19,7 @@
 
 #define DEFAULT_MAX_BYTES (64u << 20)
 #define MAX_HELD 256           /* ACK kubeconfigs held at once; the oldest goes first */
-#define USER_AGENT "ack-mcp-server/" "0.1"
+#define USER_AGENT ACK_NAME "/" ACK_VERSION
 
 typedef struct kc_ref {
   kubeconfig_t *kc;
