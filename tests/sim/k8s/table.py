@@ -675,9 +675,11 @@ def entry_row(entry, now, include):
         if obj.get("kind") != "Pod":
             memo["kind"] = obj.get("kind")
             return row(obj, now, include)
-        memo["static"] = _pod_static(obj)
+        # "static" last: the warming thread and a request thread may fill the same memo,
+        # and a reader takes "static" as the sign the rest is there.
         memo["conditions"] = _pod_conditions(obj)
         memo["metadata"] = obj["metadata"]
+        memo["static"] = _pod_static(obj)
     r = {"cells": _pod_cells(memo["static"], now)}
     if memo["conditions"]:
         r["conditions"] = memo["conditions"]
