@@ -45,7 +45,9 @@ function M.hold(cluster_id, private)
     kube.hold({ key = key, kubeconfig = r.config, expires_at = hold_until })
     return true, math.max(1, math.floor(hold_until - time.now()))
   end
-  -- Concurrent calls for one cluster share one fetch.
+  -- Concurrent calls for one cluster share one fetch (the cache entry only marks it done;
+  -- the kubeconfig itself lives in the bridge). A hold dropped meanwhile (expired, or
+  -- pushed out by others) is fetched again.
   cache.fetch("kubeconfig-fetch:" .. key, 1, fetch)
   if not kube.held(key) then fetch() end
   return key

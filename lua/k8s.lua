@@ -282,7 +282,6 @@ local function check_name(name, what)
   end
   return name
 end
-M.check_name = check_name
 
 function Client:path(r, namespace, name, subresource)
   local p = r.group == "" and ("/api/" .. r.version) or ("/apis/" .. r.group .. "/" .. r.version)
@@ -495,6 +494,4 @@ function M.quantity(q)
 end
 
 M.TABLE_ACCEPT = TABLE_ACCEPT
-M.FIELD_MANAGER = FIELD_MANAGER
-M.Client = Client
 return M

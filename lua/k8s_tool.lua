@@ -92,10 +92,5 @@ function M.ref(r, name)
   return r.kind:lower() .. (r.group ~= "" and ("." .. r.group) or "") .. "/" .. name
 end
 
--- Reads a raised error as {code, message}; rethrows anything else unchanged.
-function M.is_error(e, code)
-  return type(e) == "table" and e.code == code
-end
-
 M.k8s = k8s
 return M

@@ -4,11 +4,6 @@ local kt = require("k8s_tool")
 local render = require("render")
 local redact = require("redact")
 
-local function since(t, now)
-  local secs = t ~= "" and time.parse(t) or nil
-  return secs and render.age(now - secs) or "<unknown>"
-end
-
 return {
   name = "k8s_events",
   title = "Kubernetes events",
@@ -42,7 +37,7 @@ return {
       msg = msg:gsub("\n", " ")
       if not settings.show_secrets then msg = redact.text(msg) end
       local count = e.count ~= json.null and e.count or nil
-      local cells = { since(kt.k8s.event_time(e), now), e.type or "", e.reason or "",
+      local cells = { render.since(kt.k8s.event_time(e), now), e.type or "", e.reason or "",
         (io.kind or "?"):lower() .. "/" .. (io.name or "?"), msg .. ((count and count > 1) and (" (x" .. count .. ")") or "") }
       if args.all_namespaces then table.insert(cells, 1, e.metadata.namespace or "") end
       rows[#rows + 1] = { cells = cells }

@@ -15,13 +15,12 @@
 // expireCredentials(), config(settings), assumeRoleWithOIDC() (STS credentials for a test),
 // info (the ready line: endpoints, access_keys, sts, metadata, clusters, nodepools).
 // aliyunSimFixture(opts) starts one for a describe block.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 
-import { ROOT } from './harness.js';
+import { ROOT, startReadyProcess, stopReadyProcess } from './harness.js';
 
 export const ALIYUN_SIM = join(ROOT, 'tests', 'sim', 'aliyun', 'server.py');
 export const PRODUCTS = ['cs', 'sts', 'arms', 'sls', 'cms'];
@@ -112,51 +111,21 @@ class AliyunSim {
     return body.Credentials;
   }
 
-  async stop() {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-    rmSync(this.dir, { recursive: true, force: true });
+  stop() {
+    return stopReadyProcess(this.child, this.exited, this.dir);
   }
 }
 
 /** Starts the simulator on a free loopback port with a fresh state directory. */
-export function startAliyunSim({ stsLifetime, imdsV1 = false, faults = [], extra = [] } = {}) {
+export async function startAliyunSim({ stsLifetime, imdsV1 = false, faults = [], extra = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ack-aliyun-sim-'));
   const args = [ALIYUN_SIM, '--port', '0', '--state-dir', join(dir, 'state'), '--exit-on-stdin-eof', ...extra];
   if (stsLifetime) args.push('--sts-lifetime', String(stsLifetime));
   if (imdsV1) args.push('--imds-v1');
   for (const f of faults) args.push('--fault', typeof f === 'string' ? f : JSON.stringify(f));
   // stdin stays open (a pipe): the simulator exits when this process dies and closes it.
-  const child = spawn('python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`Alibaba Cloud simulator did not start in 30 s:\n${err}`));
-    }, 30000);
-    const early = (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Alibaba Cloud simulator exited (${code}) before it was ready:\n${err}`));
-    };
-    child.once('exit', early);
-    const onData = (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      child.removeListener('exit', early);
-      child.stdout.removeListener('data', onData);
-      child.stdout.resume(); // later output is not read
-      resolve(new AliyunSim(child, JSON.parse(out.slice(0, nl)), dir, () => err, exited));
-    };
-    child.stdout.on('data', onData);
-  });
+  const { child, ready, stderr, exited } = await startReadyProcess('Alibaba Cloud simulator', 'python3', args, { stdin: 'pipe' });
+  return new AliyunSim(child, ready, dir, stderr, exited);
 }
 
 /** One simulator for a describe block (reset it between tests with sim.reset()). */

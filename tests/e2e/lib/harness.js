@@ -975,3 +975,48 @@ export function toolFailed(res, re) {
   if (re && !re.test(resultText(res))) throw new Error(`error ${JSON.stringify(resultText(res).slice(0, 400))} does not match ${re}`);
   return res;
 }
+
+/**
+ * Spawns a helper process that prints one JSON line when it is ready (the simulators) and
+ * resolves with { child, ready, stderr(), exited } once that line arrives; rejects, with its
+ * stderr, if it exits first or says nothing within 30 s. Later stdout is drained unread.
+ */
+export function startReadyProcess(label, command, args, { stdin = 'ignore' } = {}) {
+  const child = spawn(command, args, { stdio: [stdin, 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${label} did not start in 30 s:\n${err}`));
+    }, 30000);
+    const early = (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited (${code}) before it was ready:\n${err}`));
+    };
+    child.once('exit', early);
+    const onData = (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      child.removeListener('exit', early);
+      child.stdout.removeListener('data', onData);
+      child.stdout.resume();
+      resolve({ child, ready: JSON.parse(out.slice(0, nl)), stderr: () => err, exited });
+    };
+    child.stdout.on('data', onData);
+  });
+}
+
+/** Stops what startReadyProcess started (SIGTERM, SIGKILL after 3 s) and removes dir. */
+export async function stopReadyProcess(child, exited, dir) {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
